@@ -1,0 +1,66 @@
+"""The single list of extension points a Gongdan plugin can implement.
+
+Plugins are discovered through the ``gongdan.plugins`` entry-point group (see
+:mod:`gongdan.plugins`) and implement these hooks with ``@hookimpl``. Hooks are always called
+with keyword arguments. A misspelled implementation fails at start-up (``check_pending``), not
+when it first fires.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+PROJECT = "gongdan"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def gongdan_plugin_info() -> dict[str, str]:  # type: ignore[empty-body]
+    """Describe the plugin: ``{"key": "spare_parts", "version": "0.1.0", "title": ...}``.
+
+    ``key`` is the name definition packs use in ``requires.plugins``.
+    """
+
+
+@hookspec
+def gongdan_definition_kinds() -> dict[str, dict[str, Any]]:  # type: ignore[empty-body]
+    """Add definition kinds: ``{"pm.MaintenancePlan": <JSON Schema of its spec>}``.
+
+    Plugin kinds must be namespaced (``namespace.CamelCase``).
+    """
+
+
+@hookspec
+def gongdan_condition_functions() -> dict[str, Any]:  # type: ignore[empty-body]
+    """Add condition functions usable as ``{fn: name, args: {...}}`` in any condition.
+
+    Values are :class:`gongdan.conditions.ConditionFunction` objects; names are namespaced
+    (``spare_parts.in_stock``).
+    """
+
+
+@hookspec
+def gongdan_field_types() -> dict[str, Any]:  # type: ignore[empty-body]
+    """Add ticket field types (``spare_parts.part_lines``): :class:`gongdan.workflow.fields.FieldType`."""
+
+
+@hookspec
+def gongdan_context_variables() -> dict[str, Any]:  # type: ignore[empty-body]
+    """Add condition context variables (``contract.level``): name → field type name."""
+
+
+@hookspec
+def gongdan_definition_packs() -> list[str]:  # type: ignore[empty-body]
+    """Paths of definition packs the plugin ships (installed with ``gongdan init``)."""
+
+
+@hookspec
+def gongdan_init_app(app: Flask) -> None:
+    """Attach blueprints, admin views, jobs or CLI commands to the application."""
