@@ -48,12 +48,20 @@ def gongdan_condition_functions() -> dict[str, Any]:  # type: ignore[empty-body]
 
 @hookspec
 def gongdan_field_types() -> dict[str, Any]:  # type: ignore[empty-body]
-    """Add ticket field types (``spare_parts.part_lines``): :class:`gongdan.workflow.fields.FieldType`."""
+    """Add ticket field types (``spare_parts.part_lines``).
+
+    Values are :class:`gongdan.workflow.fields.FieldType` objects, names namespaced.
+    """
 
 
 @hookspec
 def gongdan_context_variables() -> dict[str, Any]:  # type: ignore[empty-body]
     """Add condition context variables (``contract.level``): name → field type name."""
+
+
+@hookspec
+def gongdan_actions() -> list[str]:  # type: ignore[empty-body]
+    """Names of the actions the plugin adds (``spare_parts.reserve``), usable as ``do:``."""
 
 
 @hookspec

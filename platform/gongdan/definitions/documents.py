@@ -81,12 +81,15 @@ class Definition:
 
     @property
     def content_hash(self) -> str:
-        """SHA-256 of the canonical envelope (kind, key, title, spec).
+        """SHA-256 of the canonical envelope (kind, key, title, description, spec).
 
         Formatting, comments and key order in the file do not change it, so re-installing an
         unchanged pack or exporting and re-importing the active set gives the same hashes.
         """
-        body = {"kind": self.kind, "key": self.key, "title": dict(self.title), "spec": self.spec}
+        body: dict[str, Any] = {"kind": self.kind, "key": self.key, "title": dict(self.title)}
+        if isinstance(self.document.get("description"), Mapping):
+            body["description"] = dict(self.document["description"])
+        body["spec"] = self.spec
         return hashlib.sha256(canonical_json(body).encode()).hexdigest()
 
     def problem(
