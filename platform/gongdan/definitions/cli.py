@@ -1,0 +1,233 @@
+"""``gongdan pack``: validate, install, test and export definition packs.
+
+``validate`` and ``test`` are pure — they load files and report problems, one per line as
+``FILE:LINE:COL: $.json.path: message (hint)``, with a summary on stderr — and need no database.
+``install`` and ``export`` work on the app's database through :mod:`.registry`.
+
+Exit codes: 0 valid / done, 1 invalid (nothing written), 2 usage error (e.g. a missing path).
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy.exc import SQLAlchemyError
+
+from gongdan.definitions.problems import Problem
+from gongdan.errors import DefinitionError, GongdanError
+
+if TYPE_CHECKING:
+    from gongdan.definitions.extensions import Extensions
+    from gongdan.definitions.packs import LoadedPack
+
+pack_cli = AppGroup("pack", help="Validate, install, test and export definition packs.")
+
+#: Author recorded on revisions installed with ``gongdan pack install``.
+CLI_AUTHOR = "cli"
+
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------------- reporting
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _errors(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def _print_problems(problems: Sequence[Problem]) -> None:
+    for problem in problems:
+        click.echo(problem.format())
+
+
+def _problem_summary(problems: Sequence[Problem]) -> str:
+    """``2 errors in 1 file`` (plus warnings, when any)."""
+    errors = _errors(problems)
+    warnings = len(problems) - len(errors)
+    files = {p.file for p in errors}
+    text = f"{_plural(len(errors), 'error')} in {_plural(len(files), 'file')}"
+    return f"{text}, {_plural(warnings, 'warning')}" if warnings else text
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+def _fail_database(error: SQLAlchemyError) -> NoReturn:
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    _fail(f"database error: {cause} (has `gongdan init` been run?)")
+
+
+def _extensions() -> Extensions:
+    """What the plugins add: the app's plugins inside an app, else those installed."""
+    from gongdan.definitions.extensions import extensions_from_plugins, load_extensions
+
+    app = current_app._get_current_object() if current_app else None  # type: ignore[attr-defined]
+    if app is not None and "gongdan.plugins" in app.extensions:
+        return extensions_from_plugins(app.extensions["gongdan.plugins"])
+    return load_extensions()
+
+
+def _load(paths: Sequence[Path]) -> LoadedPack:
+    from gongdan.definitions.packs import load_paths
+
+    return load_paths(list(paths))
+
+
+def _validate(pack: LoadedPack, extensions: Extensions) -> list[Problem]:
+    from gongdan.definitions.validate import validate_pack
+
+    return validate_pack(pack, extensions=extensions)
+
+
+def _sources(paths: Sequence[Path]) -> str:
+    """``2 packs`` / ``1 pack, 3 files``: what the command was given."""
+    packs = sum(1 for p in paths if p.is_dir() and (p / "pack.yaml").is_file())
+    folders = sum(1 for p in paths if p.is_dir()) - packs
+    files = len(paths) - packs - folders
+    parts = [
+        _plural(count, noun)
+        for count, noun in ((packs, "pack"), (folders, "folder"), (files, "file"))
+        if count
+    ]
+    return ", ".join(parts)
+
+
+_PATHS = click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, path_type=Path),
+)
+
+
+# ----------------------------------------------------------------------------------- commands
+
+
+@pack_cli.command("validate", with_appcontext=False)
+@_PATHS
+def validate_command(paths: tuple[Path, ...]) -> None:
+    """Check definition packs, folders or files together; print every problem found.
+
+    Needs no database: files are loaded and validated only.
+    """
+    try:
+        pack = _load(paths)
+        problems = _validate(pack, _extensions())
+    except GongdanError as error:
+        _fail(error.message)
+    _print_problems(problems)
+    if _errors(problems):
+        click.echo(_problem_summary(problems), err=True)
+        sys.exit(1)
+    summary = f"ok: {_plural(len(pack.definitions), 'definition')} in {_sources(paths)} valid"
+    warnings = len(problems)
+    click.echo(f"{summary} ({_plural(warnings, 'warning')})" if warnings else summary, err=True)
+
+
+@pack_cli.command("test", with_appcontext=False)
+@_PATHS
+def test_command(paths: tuple[Path, ...]) -> None:
+    """Validate packs, compile them and run their samples (routing, SLA, transitions)."""
+    from gongdan.definitions.compile import compile_definitions
+    from gongdan.definitions.samples import run_samples
+
+    try:
+        extensions = _extensions()
+        pack = _load(paths)
+        problems = _validate(pack, extensions)
+        failures: list[Problem] = []
+        if not _errors(problems):
+            compiled = compile_definitions(pack.definitions, extensions=extensions, validate=False)
+            failures = run_samples(pack, compiled)
+    except DefinitionError as error:
+        _print_problems(error.problems)
+        _fail(error.message)
+    except GongdanError as error:
+        _fail(error.message)
+    _print_problems([*problems, *failures])
+    if _errors(problems):
+        click.echo(_problem_summary(problems), err=True)
+        sys.exit(1)
+    samples = _plural(len(pack.samples), "sample")
+    if _errors(failures):
+        failed = len({(p.file, p.key) for p in _errors(failures)})
+        click.echo(f"{failed} of {samples} failed", err=True)
+        sys.exit(1)
+    definitions = _plural(len(pack.definitions), "definition")
+    click.echo(f"ok: {definitions} valid, {samples} passed", err=True)
+
+
+@pack_cli.command("install")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--author", default=CLI_AUTHOR, show_default=True, help="Recorded on revisions.")
+def install_command(path: Path, author: str) -> None:
+    """Install the pack at PATH: each changed definition becomes its active revision.
+
+    Nothing is written when the pack (with the installed definitions) has errors.
+    """
+    from gongdan.db import db
+    from gongdan.definitions.packs import load_pack
+    from gongdan.definitions.registry import install_pack
+
+    try:
+        pack = load_pack(path)
+        report = install_pack(db.session, pack, author=author, extensions=_extensions())
+    except DefinitionError as error:
+        _print_problems(error.problems)
+        if error.problems:
+            click.echo(f"{_problem_summary(error.problems)}; nothing was installed", err=True)
+            sys.exit(1)
+        _fail(error.message)
+    except GongdanError as error:
+        _fail(error.message)
+    except SQLAlchemyError as error:
+        _fail_database(error)
+    for kind, key, revision in report.created:
+        click.echo(f"created {kind}/{key}@{revision}")
+    click.echo(
+        f"installed {path}: {len(report.created)} created, {len(report.unchanged)} unchanged "
+        f"(generation {report.generation})"
+    )
+
+
+@pack_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--key", "pack_key", default="exported", show_default=True, help="Pack key.")
+@click.option("--version", "pack_version", default="1.0.0", show_default=True)
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+def export_command(directory: Path, pack_key: str, pack_version: str, force: bool) -> None:
+    """Write the active definitions to DIRECTORY as a pack that `pack install` reads back."""
+    from gongdan.db import db
+    from gongdan.definitions.packs import export_definitions
+    from gongdan.definitions.registry import active_definitions
+
+    if not _KEY.match(pack_key):
+        raise click.BadParameter(
+            f"{pack_key!r} is not a key like 'after_sales'", param_hint="--key"
+        )
+    if directory.exists() and any(directory.iterdir()) and not force:
+        _fail(f"{str(directory)!r} is not empty (use --force to write into it)")
+    try:
+        definitions = active_definitions(db.session)
+    except SQLAlchemyError as error:
+        _fail_database(error)
+    meta = {
+        "key": pack_key,
+        "version": pack_version,
+        "title": {"zh": "导出的定义", "en": "Exported definitions"},
+    }
+    export_definitions(definitions, directory, meta=meta)
+    click.echo(f"exported {_plural(len(definitions), 'definition')} to {directory}")
