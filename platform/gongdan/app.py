@@ -52,8 +52,27 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["gongdan.plugins"] = plugin_manager
 
-    from gongdan import web
+    from gongdan import cli, web
 
     web.init_app(app)
+    cli.init_app(app)
     plugin_manager.hook.gongdan_init_app(app=app)
+    _trust_proxies(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind N reverse proxies, take the client address from ``X-Forwarded-For``.
+
+    ``GONGDAN_TRUSTED_PROXIES`` (config or environment, default 0) says how many; without it,
+    login throttling by address would see only the load balancer's address.
+    """
+    count = int(
+        app.config.get("GONGDAN_TRUSTED_PROXIES") or os.environ.get("GONGDAN_TRUSTED_PROXIES") or 0
+    )
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )

@@ -1,0 +1,1 @@
+"""Gongdan benchmarks: reproducible scripts that print figures (never timed tests)."""

@@ -1,0 +1,1 @@
+"""Customers: organisations that receive service (more — contacts, assets, contracts — later)."""

@@ -1,0 +1,291 @@
+"""Demo data: departments, users of every role, two customers and tickets in several states.
+
+Idempotent: everything is found by its natural key (department key, username, customer code,
+ticket subject) before it is created, so running it twice creates nothing new. Tickets are
+pinned to the active TicketType and Workflow revisions, so install a pack first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gongdan.accounts.models import Department, User
+from gongdan.customers.models import Customer
+from gongdan.db import utcnow
+from gongdan.definitions.models import DefinitionRevision
+from gongdan.tickets.models import Ticket, TicketEvent
+
+#: The password of every demo user. Change or delete these users before going live.
+DEMO_PASSWORD = "demo1234"
+
+#: Departments created when the installed pack defines none (keys match the default pack).
+BASE_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
+    ("service_management", "服务管理部", "Service management"),
+    ("customer_service", "客服中心", "Customer service"),
+    ("callback", "回访组", "Callback desk"),
+    ("tech_support", "技术支持部", "Technical support"),
+    ("field_service", "现场服务部", "Field service"),
+    ("repair_center", "维修中心", "Repair centre"),
+    ("quality", "质检部", "Quality assurance"),
+)
+
+CUSTOMERS: tuple[dict[str, Any], ...] = (
+    {"code": "C-RUIKA", "name": "瑞咖连锁（上海）有限公司", "tier": "vip", "region": "east",
+     "phone": "021-5555-0101", "email": "service@ruika.example.cn"},
+    {"code": "C-SHUWEI", "name": "蜀味茶饮成都店", "tier": "normal", "region": "southwest",
+     "phone": "028-5555-0202", "email": "owner@shuwei.example.cn"},
+)  # fmt: skip
+
+USERS: tuple[dict[str, Any], ...] = (
+    {"username": "admin", "display_name": "系统管理员", "role": "admin",
+     "department": "service_management"},
+    {"username": "manager", "display_name": "周经理", "role": "manager",
+     "department": "service_management"},
+    {"username": "dispatcher", "display_name": "陈调度", "role": "dispatcher",
+     "department": "customer_service"},
+    {"username": "agent1", "display_name": "李客服", "role": "agent",
+     "department": "customer_service"},
+    {"username": "agent2", "display_name": "王客服", "role": "agent",
+     "department": "customer_service"},
+    {"username": "engineer1", "display_name": "张工", "role": "engineer",
+     "department": "field_service", "skills": ["espresso", "grinder"], "capacity": 8,
+     "last_lat": 31.2304, "last_lng": 121.4737},
+    {"username": "engineer2", "display_name": "刘工", "role": "engineer",
+     "department": "field_service", "skills": ["bean_to_cup", "water"], "capacity": 6,
+     "last_lat": 30.5728, "last_lng": 104.0668},
+    {"username": "engineer3", "display_name": "赵工", "role": "engineer",
+     "department": "repair_center", "skills": ["espresso", "bean_to_cup", "ice"],
+     "capacity": 12, "last_lat": 30.2741, "last_lng": 120.1551},
+    {"username": "ruika", "display_name": "瑞咖 · 孙店长", "role": "customer",
+     "customer": "C-RUIKA"},
+    {"username": "shuwei", "display_name": "蜀味 · 何老板", "role": "customer",
+     "customer": "C-SHUWEI"},
+)  # fmt: skip
+
+#: (username, password, role) of every demo login, for ``gongdan init --demo`` to print.
+DEMO_LOGINS: tuple[tuple[str, str, str], ...] = tuple(
+    (user["username"], DEMO_PASSWORD, user["role"]) for user in USERS
+)
+
+#: Demo tickets: preferred type, target state, customer, assignee; missing ones fall back.
+TICKETS: tuple[dict[str, Any], ...] = (
+    {"type": "repair", "state": "new", "customer": "C-RUIKA", "priority": "high",
+     "channel": "phone", "subject": "ES-Pro 双头咖啡机不出水", "age_hours": 1},
+    {"type": "repair", "state": "on_site", "customer": "C-RUIKA", "priority": "urgent",
+     "channel": "phone", "assignee": "engineer1", "subject": "门店咖啡机蒸汽棒漏水",
+     "age_hours": 5},
+    {"type": "repair", "state": "waiting_parts", "customer": "C-SHUWEI", "priority": "normal",
+     "channel": "wechat", "assignee": "engineer2", "subject": "净水器滤芯报警无法复位",
+     "fields": {"product_model": "wt_ro_400"},
+     "age_hours": 30},
+    {"type": "consultation", "state": "new", "customer": "C-SHUWEI", "priority": "low",
+     "channel": "portal", "subject": "全自动咖啡机清洗周期咨询", "age_hours": 3},
+    {"type": "complaint", "state": "new", "customer": "C-SHUWEI", "priority": "high",
+     "channel": "phone", "subject": "上门维修超时未到", "age_hours": 2},
+    {"type": "installation", "state": "scheduled", "customer": "C-RUIKA", "priority": "normal",
+     "channel": "email", "assignee": "engineer1", "subject": "新店三台设备安装", "age_hours": 48},
+    {"type": "repair", "state": "closed", "customer": "C-SHUWEI", "priority": "normal",
+     "channel": "web", "assignee": "engineer3", "subject": "磨豆机异响（已寄修）",
+     "fields": {"product_model": "gr_64"},
+     "age_hours": 240},
+)  # fmt: skip
+
+
+@dataclass
+class DemoSummary:
+    """How many rows :func:`load_demo` created and how many it found already there."""
+
+    created: int = 0
+    existing: int = 0
+
+    def count(self, created: bool) -> None:
+        if created:
+            self.created += 1
+        else:
+            self.existing += 1
+
+
+def load_demo(session: Session) -> DemoSummary:
+    """Create the demo data that is not there yet and commit."""
+    summary = DemoSummary()
+    departments = _departments(session, summary)
+    customers = {spec["code"]: _customer(session, spec, summary) for spec in CUSTOMERS}
+    users = {spec["username"]: _user(session, spec, departments, customers, summary)
+             for spec in USERS}  # fmt: skip
+    lead = users["manager"]
+    for key in ("service_management", "customer_service"):
+        if key in departments and departments[key].lead_id is None:
+            departments[key].lead = lead
+    session.flush()
+    for spec in TICKETS:
+        _ticket(session, spec, customers, users, summary)
+    session.commit()
+    return summary
+
+
+def _departments(session: Session, summary: DemoSummary) -> dict[str, Department]:
+    """Departments of the active pack (or the base list), found or created by key."""
+    wanted = {key: (zh, en) for key, zh, en in BASE_DEPARTMENTS}
+    for revision in _active(session, "Department"):
+        title = revision.document.get("title") or {}
+        wanted[revision.key] = (title.get("zh") or revision.key, title.get("en") or "")
+    existing = {d.key: d for d in session.scalars(select(Department))}
+    for key, (zh, en) in wanted.items():
+        summary.count(key not in existing)
+        if key not in existing:
+            existing[key] = Department(key=key, title_zh=zh, title_en=en)
+            session.add(existing[key])
+    session.flush()
+    return existing
+
+
+def _customer(session: Session, spec: dict[str, Any], summary: DemoSummary) -> Customer:
+    customer = session.scalar(select(Customer).where(Customer.code == spec["code"]))
+    summary.count(customer is None)
+    if customer is None:
+        customer = Customer(**spec)
+        session.add(customer)
+        session.flush()
+    return customer
+
+
+def _user(
+    session: Session,
+    spec: dict[str, Any],
+    departments: dict[str, Department],
+    customers: dict[str, Customer],
+    summary: DemoSummary,
+) -> User:
+    user = session.scalar(select(User).where(User.username == spec["username"]))
+    summary.count(user is None)
+    if user is not None:
+        return user
+    attributes = {k: v for k, v in spec.items() if k not in ("department", "customer")}
+    user = User(email=f"{spec['username']}@demo.gongdan.example", **attributes)
+    if "department" in spec:
+        user.department = departments.get(spec["department"])
+    if "customer" in spec:
+        user.customer_id = customers[spec["customer"]].id
+    user.set_password(DEMO_PASSWORD)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _active(session: Session, kind: str) -> list[DefinitionRevision]:
+    return list(
+        session.scalars(
+            select(DefinitionRevision)
+            .where(DefinitionRevision.kind == kind, DefinitionRevision.status == "active")
+            .order_by(DefinitionRevision.key)
+        )
+    )
+
+
+def _ticket(
+    session: Session,
+    spec: dict[str, Any],
+    customers: dict[str, Customer],
+    users: dict[str, User],
+    summary: DemoSummary,
+) -> Ticket | None:
+    customer = customers[spec["customer"]]
+    ticket = session.scalar(
+        select(Ticket).where(Ticket.subject == spec["subject"], Ticket.customer_id == customer.id)
+    )
+    if ticket is not None:
+        summary.count(False)
+        return ticket
+    types = {revision.key: revision for revision in _active(session, "TicketType")}
+    if not types:
+        return None  # no pack installed: users and customers only
+    ticket_type = types.get(spec["type"]) or next(iter(types.values()))
+    workflow_key = ticket_type.document.get("spec", {}).get("workflow")
+    workflow = next((w for w in _active(session, "Workflow") if w.key == workflow_key), None)
+    if workflow is None:
+        return None
+    states = {s["key"]: s for s in workflow.document.get("spec", {}).get("states", [])}
+    initial = workflow.document.get("spec", {}).get("initial")
+    state = states.get(spec["state"]) or states.get(initial) or next(iter(states.values()))
+    created_at = utcnow() - timedelta(hours=spec["age_hours"])
+    assignee = users.get(spec.get("assignee", ""))
+    ticket = Ticket(
+        number=_next_number(session, ticket_type, created_at),
+        type_key=ticket_type.key,
+        ticket_type_revision_id=ticket_type.id,
+        workflow_revision_id=workflow.id,
+        state=state["key"],
+        state_category=state.get("category", "open"),
+        priority=spec["priority"],
+        channel=spec["channel"],
+        customer_id=customer.id,
+        department_key=state.get("owner") or "customer_service",
+        assignee_id=assignee.id if assignee else None,
+        created_by_id=users["agent1"].id,
+        subject=spec["subject"],
+        fields=_demo_fields(session, ticket_type, customer, spec),
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    if ticket.state_category in ("resolved", "closed"):
+        ticket.resolved_at = created_at + timedelta(hours=20)
+    if ticket.state_category == "closed":
+        ticket.closed_at = created_at + timedelta(hours=30)
+    session.add(ticket)
+    session.flush()
+    session.add(
+        TicketEvent(ticket_id=ticket.id, kind="created", actor_id=ticket.created_by_id,
+                    created_at=created_at, data={"source": "demo", "state": ticket.state})
+    )  # fmt: skip
+    summary.count(True)
+    return ticket
+
+
+_SEQ = re.compile(r"\{seq(?::(\d+))?\}")
+
+
+def _next_number(session: Session, ticket_type: DefinitionRevision, when: datetime) -> str:
+    """A number from the type's ``numbering`` pattern; the sequence continues the prefix's."""
+    pattern = str(
+        ticket_type.document.get("spec", {}).get("numbering") or "T-{yyyy}{mm}{dd}-{seq:4}"
+    )
+    for token, value in (("{yyyy}", f"{when:%Y}"), ("{yy}", f"{when:%y}"),
+                         ("{mm}", f"{when:%m}"), ("{dd}", f"{when:%d}")):  # fmt: skip
+        pattern = pattern.replace(token, value)
+    match = _SEQ.search(pattern)
+    if match is None:
+        return pattern
+    prefix = pattern[: match.start()]
+    taken = session.scalar(select(func.count()).where(Ticket.number.startswith(prefix))) or 0
+    width = int(match.group(1) or 1)
+    return f"{prefix}{taken + 1:0{width}d}{pattern[match.end() :]}"
+
+
+def _demo_fields(
+    session: Session, ticket_type: DefinitionRevision, customer: Customer, spec: dict[str, Any]
+) -> dict[str, Any]:
+    """The ticket's own values, then plausible ones for the type's defaults and required fields."""
+    subject = spec["subject"]
+    own = spec.get("fields", {})
+    values: dict[str, Any] = {}
+    options = {r.key: r.document.get("spec", {}).get("options", [])
+               for r in _active(session, "OptionList")}  # fmt: skip
+    for field in ticket_type.document.get("spec", {}).get("fields", []):
+        key, kind = field.get("key"), field.get("type")
+        if key in own:
+            values[key] = own[key]
+        elif "default" in field:
+            values[key] = field["default"]
+        elif kind == "customer":
+            values[key] = customer.id
+        elif field.get("required") and kind in ("text", "textarea"):
+            values[key] = subject
+        elif field.get("required") and kind == "select" and options.get(field.get("options")):
+            values[key] = options[field["options"]][0]["value"]
+    return values

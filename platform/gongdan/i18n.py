@@ -1,0 +1,92 @@
+"""Languages of the user interface: Simplified Chinese (default) and English.
+
+The chosen language is kept in the session (and on the user's row once logged in). Messages are
+written in English in the code. ``translations/zh`` holds the Chinese catalogue (``zh``, not
+``zh_CN``: Babel spells that locale ``zh_Hans_CN``, which only finds ``zh``), shipped compiled
+(``messages.mo``) so a fresh clone needs no build step. To add messages::
+
+    pybabel extract -F platform/gongdan/translations/babel.cfg -k lazy_gettext --no-location \
+        --sort-output -o platform/gongdan/translations/messages.pot platform/gongdan
+    pybabel update -i platform/gongdan/translations/messages.pot \
+        -d platform/gongdan/translations -l zh --no-location
+    # translate the new entries in zh/LC_MESSAGES/messages.po, then
+    pybabel compile -d platform/gongdan/translations
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, current_app, session
+from flask_babel import Babel, get_locale, lazy_gettext
+from flask_login import current_user
+
+#: Supported interface languages: code → its own name (shown in the language switch).
+LANGUAGES: dict[str, str] = {"zh_CN": "中文", "en": "English"}
+
+SESSION_KEY = "locale"
+
+babel = Babel()
+
+ROLE_TITLES: dict[str, Any] = {
+    "admin": lazy_gettext("Administrator"),
+    "manager": lazy_gettext("Service manager"),
+    "dispatcher": lazy_gettext("Dispatcher"),
+    "agent": lazy_gettext("Service agent"),
+    "engineer": lazy_gettext("Engineer"),
+    "customer": lazy_gettext("Customer"),
+}
+
+PRIORITY_TITLES: dict[str, Any] = {
+    "low": lazy_gettext("Low"),
+    "normal": lazy_gettext("Normal"),
+    "high": lazy_gettext("High"),
+    "urgent": lazy_gettext("Urgent"),
+}
+
+
+def select_locale() -> str:
+    """The session's choice, else the user's saved one, else the configured default."""
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return str(current_user.locale)
+    return str(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN"))
+
+
+def current_language() -> str:
+    """``"zh"`` or ``"en"``: the key to pick from a definition's localised text."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh"
+
+
+def current_locale_code() -> str:
+    """The active interface language as a key of :data:`LANGUAGES` (``zh_CN`` or ``en``).
+
+    Babel spells zh_CN ``zh_Hans_CN``; templates and links want the short code.
+    """
+    return "en" if current_language() == "en" else "zh_CN"
+
+
+def local_text(text: Mapping[str, str] | None, fallback: str = "") -> str:
+    """Pick the current language from ``{zh: ..., en: ...}``, falling back to the other one."""
+    if not text:
+        return fallback
+    language = current_language()
+    other = "zh" if language == "en" else "en"
+    return text.get(language) or text.get(other) or fallback
+
+
+def init_app(app: Flask) -> None:
+    """Attach Flask-Babel and the template helpers."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(
+        LANGUAGES=LANGUAGES,
+        ROLE_TITLES=ROLE_TITLES,
+        PRIORITY_TITLES=PRIORITY_TITLES,
+        local_text=local_text,
+        current_locale=current_locale_code,
+    )

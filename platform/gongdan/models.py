@@ -1,0 +1,21 @@
+"""Imports every model module so ``Base.metadata`` is complete.
+
+Alembic's autogenerate, the migration tests and anything that needs the whole schema import this
+module. Plugin models are added by the plugins themselves.
+"""
+
+from __future__ import annotations
+
+from gongdan.accounts import models as accounts_models
+from gongdan.customers import models as customers_models
+from gongdan.db import Base
+from gongdan.definitions import models as definitions_models
+from gongdan.tickets import models as tickets_models
+
+__all__ = [
+    "Base",
+    "accounts_models",
+    "customers_models",
+    "definitions_models",
+    "tickets_models",
+]

@@ -1,0 +1,101 @@
+"""Tickets (工单) and their event log.
+
+A ticket records the TicketType and Workflow revisions it was created under (and the SLA policy
+revision once attached) and keeps running on them until a migration moves it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gongdan.accounts.models import User
+from gongdan.customers.models import Customer
+from gongdan.db import Base, JSONType, UTCDateTime, utcnow
+
+#: Ticket priorities, lowest first.
+PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
+
+#: Channels a ticket can arrive through.
+CHANNELS: tuple[str, ...] = ("phone", "web", "portal", "email", "wechat", "sms", "api")
+
+
+class Ticket(Base):
+    """A work order: core attributes as columns, the type's form fields in ``fields``.
+
+    ``version`` is SQLAlchemy's optimistic lock: a concurrent update raises ``StaleDataError``,
+    which the services turn into :class:`gongdan.errors.StaleTicket`.
+    """
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        # The agent queues: open tickets of a department by priority, my tickets, a customer's.
+        Index("ix_tickets_queue", "state", "department_key", "priority"),
+        Index("ix_tickets_category_department", "state_category", "department_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    type_key: Mapped[str] = mapped_column(String(64), index=True)
+    ticket_type_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("definition_revisions.id", ondelete="RESTRICT")
+    )
+    workflow_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("definition_revisions.id", ondelete="RESTRICT")
+    )
+    sla_policy_revision_id: Mapped[int | None] = mapped_column(
+        ForeignKey("definition_revisions.id", ondelete="RESTRICT")
+    )
+    state: Mapped[str] = mapped_column(String(64))
+    state_category: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    customer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("customers.id", ondelete="RESTRICT"), index=True
+    )
+    department_key: Mapped[str | None] = mapped_column(String(64))
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    subject: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer | None] = relationship()
+    assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id", cascade="all, delete-orphan"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number!r} {self.state}>"
+
+
+class TicketEvent(Base):
+    """Something that happened to a ticket: created, transitioned, assigned, commented ...
+
+    ``data`` explains the event (the rule that fired and why, the fields that changed).
+    """
+
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,235 @@
+"""Fixtures shared by every test: the app on SQLite and PostgreSQL, its client, runner, session.
+
+The schema is built once per test session and backend by the Alembic migrations (so every test
+runs against the migrated schema, not ``create_all``); each test starts with empty tables. On
+PostgreSQL each test session gets its own schema, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy.orm import Session
+from tests.services import missing_service, postgres_problem, postgres_url
+
+from gongdan import create_app
+from gongdan.accounts.models import User
+from gongdan.db import Base, db
+from gongdan.definitions.registry import clear_compiled_cache
+from gongdan.migrations import upgrade_database
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+#: The password ``make_user`` gives users unless told otherwise.
+TEST_PASSWORD = "correct horse"
+
+
+@dataclass
+class MigratedDatabase:
+    """A migrated database shared by the tests of one backend in this session."""
+
+    backend: str
+    url: str
+    engine_options: dict[str, Any] = field(default_factory=dict)
+    engine: sa.Engine | None = None
+
+    def new_engine(self) -> sa.Engine:
+        """A second, independent engine on the same database (for concurrency tests)."""
+        return sa.create_engine(self.url, **self.engine_options)
+
+    def empty(self) -> None:
+        """Delete every row of every table but Alembic's, restarting id sequences."""
+        assert self.engine is not None
+        with self.engine.begin() as connection:
+            present = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+            if not present:
+                return
+            if self.backend == "postgresql":
+                names = ", ".join(f'"{name}"' for name in sorted(present))
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                return
+            known = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in present]
+            # Unknown tables (a plugin's, created by its own test) first: they refer to ours.
+            for name in [*sorted(present - set(known)), *known]:
+                connection.execute(sa.text(f'DELETE FROM "{name}"'))
+
+
+class _DatabasePool:
+    """Creates each backend's database on first use and removes it at the end of the session."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.databases: dict[str, MigratedDatabase] = {}
+        self.schemas: list[str] = []
+
+    def get(self, backend: str) -> MigratedDatabase:
+        if backend not in self.databases:
+            self.databases[backend] = self._create(backend)
+        return self.databases[backend]
+
+    def _create(self, backend: str) -> MigratedDatabase:
+        if backend == "sqlite":
+            database = MigratedDatabase(backend, f"sqlite:///{self.directory / 'gongdan.sqlite3'}")
+        else:
+            schema = f"gongdan_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            admin = sa.create_engine(postgres_url())
+            with admin.begin() as connection:
+                connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+            admin.dispose()
+            self.schemas.append(schema)
+            database = MigratedDatabase(
+                backend,
+                postgres_url(),
+                {"connect_args": {"options": f"-csearch_path={schema}"}},
+            )
+        database.engine = database.new_engine()
+        upgrade_database(database.engine)
+        return database
+
+    def close(self) -> None:
+        for database in self.databases.values():
+            if database.engine is not None:
+                database.engine.dispose()
+        if self.schemas:
+            admin = sa.create_engine(postgres_url())
+            with admin.begin() as connection:
+                for schema in self.schemas:
+                    connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Hash test passwords with one PBKDF2 round: scrypt costs ~0.1 s per user."""
+    from gongdan.accounts import models as accounts_models
+
+    saved = accounts_models.PASSWORD_HASH_METHOD
+    accounts_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+    yield
+    accounts_models.PASSWORD_HASH_METHOD = saved
+
+
+@pytest.fixture(scope="session")
+def _database_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_DatabasePool]:
+    pool = _DatabasePool(tmp_path_factory.mktemp("database"))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_backend(request: pytest.FixtureRequest) -> str:
+    """``"sqlite"`` or ``"postgresql"``; the latter skips (or fails in CI) without a server."""
+    if request.param == "postgresql":
+        problem = postgres_problem()
+        if problem:
+            missing_service(problem)
+    return str(request.param)
+
+
+@pytest.fixture
+def database(db_backend: str, _database_pool: _DatabasePool) -> MigratedDatabase:
+    """The migrated database of ``db_backend``, emptied for this test."""
+    test_database = _database_pool.get(db_backend)
+    test_database.empty()
+    return test_database
+
+
+@pytest.fixture
+def make_app(database: MigratedDatabase, tmp_path: Path) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the test database; keyword arguments override the config."""
+    apps: list[Flask] = []
+
+    def build(**overrides: Any) -> Flask:
+        config: dict[str, Any] = {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database.url,
+            "SQLALCHEMY_ENGINE_OPTIONS": database.engine_options,
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "GONGDAN_LOAD_PLUGINS": False,
+            "WTF_CSRF_ENABLED": False,
+        }
+        config.update(overrides)
+        built = create_app(config)
+        apps.append(built)
+        return built
+
+    yield build
+    clear_compiled_cache()
+    for built in apps:
+        with built.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    """The application on the test database, CSRF off, no plugins discovered."""
+    return make_app()
+
+
+@pytest.fixture
+def csrf_app(make_app: Callable[..., Flask]) -> Flask:
+    """The application with CSRF protection on, as in production."""
+    return make_app(WTF_CSRF_ENABLED=True)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """``db.session`` inside an application context."""
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Callable[..., User]:
+    """Create (and commit) a user: ``make_user("ann", "agent", department_id=...)``."""
+
+    def build(
+        username: str, role: str = "agent", password: str = TEST_PASSWORD, **attrs: Any
+    ) -> User:
+        with app.app_context():
+            user = User(
+                username=username,
+                role=role,
+                display_name=attrs.pop("display_name", username),
+                **attrs,
+            )
+            user.set_password(password)
+            db.session.add(user)
+            db.session.commit()
+            db.session.refresh(user)
+            db.session.expunge(user)
+            return user
+
+    return build
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., Any]:
+    """Log ``client`` in: ``login("ann")`` (password defaults to the test password)."""
+
+    def log_in(username: str, password: str = TEST_PASSWORD) -> Any:
+        return client.post("/login", data={"username": username, "password": password})
+
+    return log_in
