@@ -86,6 +86,31 @@ def _load(paths: Sequence[Path]) -> LoadedPack:
     return load_paths(list(paths))
 
 
+def _is_pack(path: Path) -> bool:
+    return path.is_dir() and (path / "pack.yaml").is_file()
+
+
+def _definition_sets(paths: Sequence[Path]) -> list[list[Path]]:
+    """Split the command's paths into the sets validated together.
+
+    Each pack is a complete set of its own (two packs may define the same department, as two
+    companies would); a folder holding packs stands for those packs; loose files and folders
+    extend every pack given (or form one set when no pack is given).
+    """
+    packs: list[Path] = []
+    loose: list[Path] = []
+    for path in paths:
+        if _is_pack(path):
+            packs.append(path)
+        elif path.is_dir() and any(_is_pack(child) for child in path.iterdir()):
+            packs.extend(child for child in sorted(path.iterdir()) if _is_pack(child))
+        else:
+            loose.append(path)
+    if not packs:
+        return [loose]
+    return [[pack, *loose] for pack in packs]
+
+
 def _validate(pack: LoadedPack, extensions: Extensions) -> list[Problem]:
     from gongdan.definitions.validate import validate_pack
 
@@ -119,20 +144,26 @@ _PATHS = click.argument(
 @pack_cli.command("validate", with_appcontext=False)
 @_PATHS
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check definition packs, folders or files together; print every problem found.
+    """Check definition packs, folders or files; print every problem found.
 
-    Needs no database: files are loaded and validated only.
+    Each pack is validated as a complete set of its own; loose files together. Needs no
+    database: files are loaded and validated only.
     """
+    problems: list[Problem] = []
+    definitions = 0
     try:
-        pack = _load(paths)
-        problems = _validate(pack, _extensions())
+        extensions = _extensions()
+        for group in _definition_sets(paths):
+            pack = _load(group)
+            definitions += len(pack.definitions)
+            problems.extend(_validate(pack, extensions))
     except GongdanError as error:
         _fail(error.message)
     _print_problems(problems)
     if _errors(problems):
         click.echo(_problem_summary(problems), err=True)
         sys.exit(1)
-    summary = f"ok: {_plural(len(pack.definitions), 'definition')} in {_sources(paths)} valid"
+    summary = f"ok: {_plural(definitions, 'definition')} in {_sources(paths)} valid"
     warnings = len(problems)
     click.echo(f"{summary} ({_plural(warnings, 'warning')})" if warnings else summary, err=True)
 
@@ -144,14 +175,22 @@ def test_command(paths: tuple[Path, ...]) -> None:
     from gongdan.definitions.compile import compile_definitions
     from gongdan.definitions.samples import run_samples
 
+    problems: list[Problem] = []
+    failures: list[Problem] = []
+    definition_count = sample_count = 0
     try:
         extensions = _extensions()
-        pack = _load(paths)
-        problems = _validate(pack, extensions)
-        failures: list[Problem] = []
-        if not _errors(problems):
-            compiled = compile_definitions(pack.definitions, extensions=extensions, validate=False)
-            failures = run_samples(pack, compiled)
+        for group in _definition_sets(paths):
+            pack = _load(group)
+            definition_count += len(pack.definitions)
+            sample_count += len(pack.samples)
+            found = _validate(pack, extensions)
+            problems.extend(found)
+            if not _errors(found):
+                compiled = compile_definitions(
+                    pack.definitions, extensions=extensions, validate=False
+                )
+                failures.extend(run_samples(pack, compiled))
     except DefinitionError as error:
         _print_problems(error.problems)
         _fail(error.message)
@@ -161,12 +200,12 @@ def test_command(paths: tuple[Path, ...]) -> None:
     if _errors(problems):
         click.echo(_problem_summary(problems), err=True)
         sys.exit(1)
-    samples = _plural(len(pack.samples), "sample")
+    samples = _plural(sample_count, "sample")
     if _errors(failures):
         failed = len({(p.file, p.key) for p in _errors(failures)})
         click.echo(f"{failed} of {samples} failed", err=True)
         sys.exit(1)
-    definitions = _plural(len(pack.definitions), "definition")
+    definitions = _plural(definition_count, "definition")
     click.echo(f"ok: {definitions} valid, {samples} passed", err=True)
 
 

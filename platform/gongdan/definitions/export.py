@@ -69,7 +69,4 @@ def export_definitions(
 
 
 def _dump_meta(meta: Mapping[str, Any]) -> str:
-    order = ("key", "version", "title", "description", "requires")
-    ordered = {name: meta[name] for name in order if name in meta}
-    ordered.update({k: v for k, v in meta.items() if k not in ordered})
-    return dump_yaml([ordered])
+    return dump_yaml([meta], first=("key", "version", "title", "description", "requires"))

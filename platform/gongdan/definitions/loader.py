@@ -312,12 +312,12 @@ def load_file(path: Path, display: str | None = None) -> Loaded:
     return _load_yaml(text, name)
 
 
-_ENVELOPE_ORDER = ("kind", "key", "title", "description", "spec")
+ENVELOPE_ORDER = ("kind", "key", "title", "description", "spec")
 
 
-def _ordered(document: Mapping[str, Any], literal: bool) -> CommentedMap:
+def _ordered(document: Mapping[str, Any], first: Sequence[str], literal: bool) -> CommentedMap:
     out = CommentedMap()
-    for name in _ENVELOPE_ORDER:
+    for name in first:
         if name in document:
             out[name] = _to_yaml(document[name], literal)
     for name, value in document.items():
@@ -340,7 +340,7 @@ def _to_yaml(value: Any, literal: bool) -> Any:
     return value
 
 
-def _dump(documents: Sequence[Mapping[str, Any]], literal: bool) -> str:
+def _dump(documents: Sequence[Mapping[str, Any]], first: Sequence[str], literal: bool) -> str:
     yaml = YAML(typ="rt")
     yaml.default_flow_style = False
     yaml.allow_unicode = True
@@ -348,19 +348,22 @@ def _dump(documents: Sequence[Mapping[str, Any]], literal: bool) -> str:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.representer.ignore_aliases = lambda data: True  # type: ignore[method-assign]
     stream = io.StringIO()
-    yaml.dump_all([_ordered(document, literal) for document in documents], stream)
+    yaml.dump_all([_ordered(document, first, literal) for document in documents], stream)
     return stream.getvalue()
 
 
-def dump_yaml(documents: Sequence[Mapping[str, Any]]) -> str:
+def dump_yaml(
+    documents: Sequence[Mapping[str, Any]], *, first: Sequence[str] = ENVELOPE_ORDER
+) -> str:
     """Write definitions as human-friendly YAML that reloads to exactly the same data.
 
-    Block style, the envelope keys first (kind, key, title, description, spec), unicode kept,
-    no anchors, multi-line text as ``|`` blocks; several documents are separated by ``---``.
+    Block style, the keys named in ``first`` first (by default the envelope: kind, key, title,
+    description, spec), unicode kept, no anchors, multi-line text as ``|`` blocks; several
+    documents are separated by ``---``.
     """
-    text = _dump(documents, literal=True)
+    text = _dump(documents, first, literal=True)
     reloaded, problems = _load_yaml(text, "<export>")
     if problems or [d.document for d in reloaded] != [dict(d) for d in documents]:
         # Some strings (leading blanks, trailing spaces) do not survive a block scalar.
-        text = _dump(documents, literal=False)
+        text = _dump(documents, first, literal=False)
     return text

@@ -297,3 +297,24 @@ def test_a_database_without_tables_is_a_clear_error(workdir: Path, command: list
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: database error: no such table: definition_")
     assert result.stderr.endswith("(has `gongdan init` been run?)\n")
+
+
+def test_validate_checks_each_pack_as_its_own_set(workdir: Path) -> None:
+    # Two companies' packs may both define `customer_service` and a default SLA policy.
+    minimal_pack(workdir / "first", key="first")
+    minimal_pack(workdir / "second", key="second")
+
+    result = CliRunner().invoke(pack_cli, ["validate", "first", "second"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"ok: {2 * MINIMAL_COUNT} definitions in 2 packs valid\n"
+
+
+def test_validate_of_the_shipped_packs_passes() -> None:
+    definitions = Path(__file__).parents[3] / "definitions"
+    packs = sorted(str(p) for p in definitions.iterdir() if (p / "pack.yaml").is_file())
+
+    result = CliRunner().invoke(pack_cli, ["validate", *packs])
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("ok: ")

@@ -8,13 +8,7 @@ from pathlib import Path
 import pytest
 
 from gongdan import __version__
-from gongdan.definitions.packs import (
-    _satisfies_simply,
-    definition_file,
-    export_definitions,
-    load_pack,
-    load_paths,
-)
+from gongdan.definitions.packs import _satisfies_simply, load_pack, load_paths
 
 REPO = Path(__file__).resolve().parents[3]
 AFTER_SALES = REPO / "definitions" / "after_sales"
@@ -317,56 +311,6 @@ def test_the_shipped_after_sales_pack_loads_cleanly() -> None:
     assert pack.key == "after_sales"
     assert pack.definitions and all(d.pack == "after_sales" for d in pack.definitions)
     assert pack.samples and all(s.name for s in pack.samples)
-
-
-def test_export_writes_a_pack_that_reloads_to_the_same_hashes(in_tmp: Path) -> None:
-    write(
-        in_tmp / "demo",
-        {
-            "pack.yaml": PACK_YAML,
-            "roles/roles.yaml": ROLES,
-            "plans.yaml": "kind: pm.MaintenancePlan\nkey: quarterly\nspec: {every: P3M}\n",
-        },
-    )
-    original = load_pack(Path("demo"))
-    assert original.meta is not None
-    written = export_definitions(original.definitions, in_tmp / "out", meta=original.meta.document)
-    assert sorted(p.relative_to(in_tmp / "out").as_posix() for p in written) == [
-        "pack.yaml",
-        "pm/maintenance_plan/quarterly.yaml",
-        "roles/agent.yaml",
-        "roles/engineer.yaml",
-    ]
-    assert (in_tmp / "out/roles/agent.yaml").read_text(encoding="utf-8") == (
-        "kind: Role\nkey: agent\nspec:\n  permissions:\n    - ticket.create\n"
-    )
-    exported = load_pack(Path("out"))
-    assert exported.problems == ()
-    assert exported.meta is not None and exported.meta.document == original.meta.document
-
-    def hashes(pack):  # type: ignore[no-untyped-def]
-        return {(d.kind, d.key): d.content_hash for d in pack.definitions}
-
-    assert hashes(exported) == hashes(original)
-
-
-def test_export_of_the_shipped_pack_round_trips(in_tmp: Path) -> None:
-    if not (AFTER_SALES / "pack.yaml").is_file():
-        pytest.skip("the after_sales pack is not in the work tree yet")
-    original = load_pack(AFTER_SALES)
-    assert original.meta is not None
-    export_definitions(original.definitions, in_tmp / "copy", meta=original.meta.document)
-    exported = load_pack(in_tmp / "copy")
-    assert exported.problems == ()
-    assert {(d.kind, d.key): d.content_hash for d in exported.definitions} == {
-        (d.kind, d.key): d.content_hash for d in original.definitions
-    }
-
-
-def test_definition_files_are_grouped_by_kind() -> None:
-    assert definition_file("TicketType", "repair") == Path("ticket_types/repair.yaml")
-    assert definition_file("SlaPolicy", "vip") == Path("sla/vip.yaml")
-    assert definition_file("billing.PriceList", "std") == Path("billing/price_list/std.yaml")
 
 
 @pytest.mark.parametrize(
