@@ -164,6 +164,8 @@ def make_app(database: MigratedDatabase, tmp_path: Path) -> Iterator[Callable[..
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "GONGDAN_LOAD_PLUGINS": False,
             "WTF_CSRF_ENABLED": False,
+            # Each domain's tests see only their own effects; routing's tests switch it on.
+            "GONGDAN_AUTO_ROUTING": False,
         }
         config.update(overrides)
         built = create_app(config)

@@ -232,11 +232,16 @@ def _pack_cli() -> click.Command | None:
 
 def init_app(app: Flask) -> None:
     """Attach the commands to ``app.cli``."""
-    for command in (init_command, demo_command, serve_command, db_cli, user_cli):
+    from gongdan.accounts.cli import token_cli
+
+    for command in (init_command, demo_command, serve_command, db_cli, user_cli, token_cli):
         app.cli.add_command(command)
     pack_cli = _pack_cli()
     if pack_cli is not None:
         app.cli.add_command(pack_cli)
+    from gongdan.channels import cli as channels_cli
+
+    channels_cli.init_app(app)
 
 
 main = FlaskGroup(

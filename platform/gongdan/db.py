@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,6 +48,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def json_dumps(value: Any) -> str:
+    """Serialise JSON columns keeping non-ASCII text as is.
+
+    SQLAlchemy's default escapes Chinese as ``\\uXXXX`` on SQLite, which makes text inside
+    ticket fields unsearchable with ``LIKE``.
+    """
+    return json.dumps(value, ensure_ascii=False)
 
 
 def utcnow() -> datetime:

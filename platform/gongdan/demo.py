@@ -7,19 +7,20 @@ pinned to the active TicketType and Workflow revisions, so install a pack first.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongdan.accounts.models import Department, User
+from gongdan.customers.demo import load_installed_base
 from gongdan.customers.models import Customer
 from gongdan.db import utcnow
 from gongdan.definitions.models import DefinitionRevision
-from gongdan.tickets.models import Ticket, TicketEvent
+from gongdan.tickets.models import Ticket
+from gongdan.tickets.seeding import seed_ticket
 
 #: The password of every demo user. Change or delete these users before going live.
 DEMO_PASSWORD = "demo1234"
@@ -37,9 +38,9 @@ BASE_DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
 
 CUSTOMERS: tuple[dict[str, Any], ...] = (
     {"code": "C-RUIKA", "name": "瑞咖连锁（上海）有限公司", "tier": "vip", "region": "east",
-     "phone": "021-5555-0101", "email": "service@ruika.example.cn"},
+     "phone": "02155550101", "email": "service@ruika.example.cn"},
     {"code": "C-SHUWEI", "name": "蜀味茶饮成都店", "tier": "normal", "region": "southwest",
-     "phone": "028-5555-0202", "email": "owner@shuwei.example.cn"},
+     "phone": "02855550202", "email": "owner@shuwei.example.cn"},
 )  # fmt: skip
 
 USERS: tuple[dict[str, Any], ...] = (
@@ -62,6 +63,12 @@ USERS: tuple[dict[str, Any], ...] = (
     {"username": "engineer3", "display_name": "赵工", "role": "engineer",
      "department": "repair_center", "skills": ["espresso", "bean_to_cup", "ice"],
      "capacity": 12, "last_lat": 30.2741, "last_lng": 120.1551},
+    {"username": "engineer4", "display_name": "周工", "role": "engineer",
+     "department": "tech_support", "skills": ["espresso", "grinder", "bean_to_cup"],
+     "capacity": 15, "last_lat": 31.2244, "last_lng": 121.4692},
+    {"username": "engineer5", "display_name": "吴工", "role": "engineer",
+     "department": "key_accounts", "skills": ["espresso", "bean_to_cup", "water", "ice"],
+     "capacity": 10, "last_lat": 39.9042, "last_lng": 116.4074},
     {"username": "ruika", "display_name": "瑞咖 · 孙店长", "role": "customer",
      "customer": "C-RUIKA"},
     {"username": "shuwei", "display_name": "蜀味 · 何老板", "role": "customer",
@@ -116,6 +123,7 @@ def load_demo(session: Session) -> DemoSummary:
     summary = DemoSummary()
     departments = _departments(session, summary)
     customers = {spec["code"]: _customer(session, spec, summary) for spec in CUSTOMERS}
+    load_installed_base(session, customers, summary.count)
     users = {spec["username"]: _user(session, spec, departments, customers, summary)
              for spec in USERS}  # fmt: skip
     lead = users["manager"]
@@ -205,87 +213,14 @@ def _ticket(
     types = {revision.key: revision for revision in _active(session, "TicketType")}
     if not types:
         return None  # no pack installed: users and customers only
-    ticket_type = types.get(spec["type"]) or next(iter(types.values()))
-    workflow_key = ticket_type.document.get("spec", {}).get("workflow")
-    workflow = next((w for w in _active(session, "Workflow") if w.key == workflow_key), None)
-    if workflow is None:
-        return None
-    states = {s["key"]: s for s in workflow.document.get("spec", {}).get("states", [])}
-    initial = workflow.document.get("spec", {}).get("initial")
-    state = states.get(spec["state"]) or states.get(initial) or next(iter(states.values()))
-    created_at = utcnow() - timedelta(hours=spec["age_hours"])
+    type_key = spec["type"] if spec["type"] in types else next(iter(types))
     assignee = users.get(spec.get("assignee", ""))
-    ticket = Ticket(
-        number=_next_number(session, ticket_type, created_at),
-        type_key=ticket_type.key,
-        ticket_type_revision_id=ticket_type.id,
-        workflow_revision_id=workflow.id,
-        state=state["key"],
-        state_category=state.get("category", "open"),
-        priority=spec["priority"],
-        channel=spec["channel"],
-        customer_id=customer.id,
-        department_key=state.get("owner") or "customer_service",
-        assignee_id=assignee.id if assignee else None,
-        created_by_id=users["agent1"].id,
-        subject=spec["subject"],
-        fields=_demo_fields(session, ticket_type, customer, spec),
-        created_at=created_at,
-        updated_at=created_at,
-    )
-    if ticket.state_category in ("resolved", "closed"):
-        ticket.resolved_at = created_at + timedelta(hours=20)
-    if ticket.state_category == "closed":
-        ticket.closed_at = created_at + timedelta(hours=30)
-    session.add(ticket)
-    session.flush()
-    session.add(
-        TicketEvent(ticket_id=ticket.id, kind="created", actor_id=ticket.created_by_id,
-                    created_at=created_at, data={"source": "demo", "state": ticket.state})
+    # The real service numbers, pins and records the ticket; see gongdan.tickets.seeding.
+    ticket = seed_ticket(
+        session, type_key=type_key, state=spec["state"], customer=customer,
+        creator=users["agent1"], assignee=assignee, priority=spec["priority"],
+        channel=spec["channel"], subject=spec["subject"], fields=spec.get("fields", {}),
+        created_at=utcnow() - timedelta(hours=spec["age_hours"]),
     )  # fmt: skip
     summary.count(True)
     return ticket
-
-
-_SEQ = re.compile(r"\{seq(?::(\d+))?\}")
-
-
-def _next_number(session: Session, ticket_type: DefinitionRevision, when: datetime) -> str:
-    """A number from the type's ``numbering`` pattern; the sequence continues the prefix's."""
-    pattern = str(
-        ticket_type.document.get("spec", {}).get("numbering") or "T-{yyyy}{mm}{dd}-{seq:4}"
-    )
-    for token, value in (("{yyyy}", f"{when:%Y}"), ("{yy}", f"{when:%y}"),
-                         ("{mm}", f"{when:%m}"), ("{dd}", f"{when:%d}")):  # fmt: skip
-        pattern = pattern.replace(token, value)
-    match = _SEQ.search(pattern)
-    if match is None:
-        return pattern
-    prefix = pattern[: match.start()]
-    taken = session.scalar(select(func.count()).where(Ticket.number.startswith(prefix))) or 0
-    width = int(match.group(1) or 1)
-    return f"{prefix}{taken + 1:0{width}d}{pattern[match.end() :]}"
-
-
-def _demo_fields(
-    session: Session, ticket_type: DefinitionRevision, customer: Customer, spec: dict[str, Any]
-) -> dict[str, Any]:
-    """The ticket's own values, then plausible ones for the type's defaults and required fields."""
-    subject = spec["subject"]
-    own = spec.get("fields", {})
-    values: dict[str, Any] = {}
-    options = {r.key: r.document.get("spec", {}).get("options", [])
-               for r in _active(session, "OptionList")}  # fmt: skip
-    for field in ticket_type.document.get("spec", {}).get("fields", []):
-        key, kind = field.get("key"), field.get("type")
-        if key in own:
-            values[key] = own[key]
-        elif "default" in field:
-            values[key] = field["default"]
-        elif kind == "customer":
-            values[key] = customer.id
-        elif field.get("required") and kind in ("text", "textarea"):
-            values[key] = subject
-        elif field.get("required") and kind == "select" and options.get(field.get("options")):
-            values[key] = options[field["options"]][0]["value"]
-    return values

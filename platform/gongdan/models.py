@@ -7,15 +7,19 @@ module. Plugin models are added by the plugins themselves.
 from __future__ import annotations
 
 from gongdan.accounts import models as accounts_models
+from gongdan.channels import models as channels_models
 from gongdan.customers import models as customers_models
 from gongdan.db import Base
 from gongdan.definitions import models as definitions_models
+from gongdan.routing import models as routing_models
 from gongdan.tickets import models as tickets_models
 
 __all__ = [
     "Base",
     "accounts_models",
+    "channels_models",
     "customers_models",
     "definitions_models",
+    "routing_models",
     "tickets_models",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template, request
+from flask import Blueprint, Flask, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gongdan import i18n
+from gongdan import customers, fieldwork, i18n, portal
 from gongdan.accounts import views as accounts_views
 from gongdan.db import db
 from gongdan.definitions.models import DefinitionRevision
@@ -30,8 +30,10 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 @login_required
-def index() -> str:
-    """Greet the user and list the latest tickets they may see."""
+def index() -> str | Response:
+    """Greet the user and list the latest tickets they may see; customers go to the portal."""
+    if current_user.role == "customer":
+        return redirect(url_for("portal.my_requests"))
     tickets = db.session.scalars(
         visible_tickets(current_user)
         .order_by(Ticket.created_at.desc(), Ticket.id.desc())
@@ -143,8 +145,17 @@ def init_app(app: Flask) -> None:
     i18n.init_app(app)
     csrf.init_app(app)
     accounts_views.init_app(app)
+    from gongdan.tickets import views as tickets_views  # the agent workspace
+
+    tickets_views.init_app(app)
+    fieldwork.init_app(app)
+    portal.init_app(app)
+    customers.init_app(app)
     app.register_blueprint(bp)
     _register_error_pages(app)
+    from gongdan import api  # after the error pages: the API wraps them for its own paths
+
+    api.init_app(app)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -176,7 +176,6 @@ def tickets_world(session: Session, make_user: Callable[..., User]) -> dict[str,
     ("username", "greeting", "visible"),
     [
         ("agent", "您好，李客服", {"RP-ACME-1", "RP-ACME-FIELD", "RP-BRAVO-MINE", "RP-BRAVO-2"}),
-        ("acme_user", "您好，Acme 店长", {"RP-ACME-1", "RP-ACME-FIELD"}),
         ("eng", "您好，张工", {"RP-ACME-FIELD", "RP-BRAVO-MINE"}),
         ("other_eng", "您好，other_eng", set()),
     ],
@@ -220,3 +219,15 @@ def test_home_escapes_what_users_typed(
     page = client.get("/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_customers_start_in_the_portal(
+    client: FlaskClient, login: Callable[..., Any], tickets_world: dict[str, Any]
+) -> None:
+    # What the portal lists is tested in tests/gongdan/portal and test_demo.py.
+    assert login("acme_user").status_code == 302
+
+    home = client.get("/")
+
+    assert home.status_code == 302
+    assert home.headers["Location"].endswith("/portal")

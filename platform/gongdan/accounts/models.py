@@ -97,6 +97,8 @@ class User(UserMixin, Base):
     capacity: Mapped[int] = mapped_column(Integer, default=10)
     last_lat: Mapped[float | None]
     last_lng: Mapped[float | None]
+    #: When ``last_lat``/``last_lng`` were recorded (routing ignores stale positions).
+    last_located_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     skills: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -131,3 +133,34 @@ class LoginAttempt(Base):
     username: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(64))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApiToken(Base):
+    """A bearer token for the REST API, acting as its user.
+
+    Only the SHA-256 of the token is stored: the secret is shown once, when it is created.
+    ``prefix`` (the token's public part) identifies it in lists and revocations.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def usable_at(self, now: datetime) -> bool:
+        """Whether the token is neither revoked nor expired at ``now``."""
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or now < self.expires_at
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.prefix!r} of user {self.user_id}>"

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
+from gongdan.channels.compile import compile_inbound_channel
 from gongdan.conditions import Predicate, compile_condition
 from gongdan.conditions.functions import FunctionRegistry
 from gongdan.definitions.compile_templates import TemplateCompiler
@@ -127,6 +128,7 @@ class _Compiler:
             departments=self._map("Department", self.department),
             roles=self._map("Role", self.role),
             plugin_definitions=MappingProxyType(plugin),
+            inbound_channels=self._map("InboundChannel", compile_inbound_channel),
             revision_ids=MappingProxyType(dict(self.revision_ids)),
             content_hashes=MappingProxyType(
                 {(d.kind, d.key): d.content_hash for d in all_definitions}

@@ -344,6 +344,40 @@ class CompiledRole:
     permissions: frozenset[str]
 
 
+@dataclass(frozen=True, eq=False)
+class CompiledInboundMapping:
+    """One mapping of an inbound channel: the value at ``path`` of a payload goes to ``target``."""
+
+    target: str
+    source: str
+    path: tuple[str | int, ...]
+    required: bool = False
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledInboundChannel:
+    """How messages of one inbound channel (e-mail, a WeChat or SMS gateway) become tickets.
+
+    ``verify`` is ``None`` or ``{method, header, secret_setting, prefix}``; the secret itself
+    is a setting, never part of a definition. ``reply_*`` paths find the ticket a message
+    answers and the text that becomes the comment.
+    """
+
+    key: str
+    title: LocalText
+    channel: str
+    format: str
+    ticket_type: str
+    priority: str | None
+    verify: Mapping[str, str] | None
+    mappings: tuple[CompiledInboundMapping, ...]
+    defaults: Mapping[str, Any]
+    reply_number: CompiledInboundMapping | None = None
+    reply_search: tuple[CompiledInboundMapping, ...] = ()
+    reply_comment: CompiledInboundMapping | None = None
+    message_id: CompiledInboundMapping | None = None
+
+
 Identity = tuple[str, str]
 
 
@@ -367,6 +401,7 @@ class CompiledSet:
     departments: Mapping[str, CompiledDepartment]
     roles: Mapping[str, CompiledRole]
     plugin_definitions: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(default_factory=dict)
+    inbound_channels: Mapping[str, CompiledInboundChannel] = field(default_factory=dict)
     revision_ids: Mapping[Identity, int] = field(default_factory=dict)
     content_hashes: Mapping[Identity, str] = field(default_factory=dict)
 

@@ -32,6 +32,7 @@ KIND_FOLDERS: Mapping[str, str] = {
     "OptionList": "options",
     "Department": "departments",
     "Role": "roles",
+    "InboundChannel": "channels",
 }
 
 

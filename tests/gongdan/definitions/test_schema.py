@@ -233,6 +233,17 @@ kind: Role
 key: dispatcher
 spec:
   permissions: [ticket.create, ticket.view_department, ticket.dispatch]
+---
+kind: InboundChannel
+key: sms
+title: {zh: 短信网关, en: SMS gateway}
+spec:
+  channel: sms
+  ticket_type: repair
+  verify: {method: shared_secret, header: X-Gateway-Token, secret_setting: SMS_GATEWAY_SECRET}
+  map:
+    fields.symptom: {from: $.text, required: true}
+    contact.phone: {from: $.from, required: true}
 """
 
 
@@ -263,6 +274,7 @@ def test_core_kinds_and_their_schemas() -> None:
         "Automation",
         "Calendar",
         "Department",
+        "InboundChannel",
         "NotificationTemplate",
         "OptionList",
         "Role",
@@ -283,7 +295,7 @@ def test_core_kinds_and_their_schemas() -> None:
 def test_every_bundled_schema_is_a_valid_draft_2020_12_schema() -> None:
     folder = resources.files("gongdan.definitions") / "schemas"
     names = sorted(e.name for e in folder.iterdir() if e.name.endswith(".json"))
-    assert len(names) == 15
+    assert len(names) == 16
     for name in names:
         Draft202012Validator.check_schema(json.loads((folder / name).read_text("utf-8")))
         assert schema_document(name.removesuffix(".json"))["$schema"].endswith("2020-12/schema")

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from gongdan.definitions.documents import Definition
 from gongdan.definitions.extensions import Extensions, core_extensions
 from gongdan.definitions.problems import Problem
+from gongdan.definitions.semantic.channels import check_inbound_channel
 from gongdan.definitions.semantic.context import SemanticContext
 from gongdan.definitions.semantic.references import (
     check_automation,
@@ -39,6 +40,7 @@ CHECKS: dict[str, Check] = {
     "Automation": check_automation,
     "Department": check_department,
     "OptionList": check_option_list,
+    "InboundChannel": check_inbound_channel,
 }
 
 __all__ = ["CHECKS", "SemanticContext", "check_semantics"]

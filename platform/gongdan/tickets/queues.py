@@ -1,0 +1,176 @@
+"""The agent workspace's queues, filters and search: one SQL query per list, paginated.
+
+Every query starts from :func:`gongdan.tickets.visibility.visible_tickets`, so a queue never
+shows a ticket its viewer may not see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.orm import Session, aliased, selectinload
+
+from gongdan.accounts.models import User
+from gongdan.customers.models import Asset, Contact, Customer
+from gongdan.db import utcnow
+from gongdan.tickets.models import Ticket
+from gongdan.tickets.visibility import visible_tickets
+
+#: Queue keys in the order the workspace shows them.
+QUEUES: tuple[str, ...] = ("mine", "department", "unassigned", "overdue", "open", "all")
+#: State categories of tickets still being worked on.
+OPEN_CATEGORIES: tuple[str, ...] = ("open", "paused")
+#: Filters the list understands (query string name → ticket column).
+FILTER_COLUMNS: Mapping[str, Any] = {
+    "state": Ticket.state,
+    "department": Ticket.department_key,
+    "priority": Ticket.priority,
+    "type": Ticket.type_key,
+    "channel": Ticket.channel,
+    "customer": Ticket.customer_id,
+}
+#: Tickets per page.
+PAGE_SIZE = 25
+
+
+def due_column() -> Any | None:
+    """The ticket's deadline column when the SLA part added one (``due_at``), else ``None``."""
+    return getattr(Ticket, "due_at", None)
+
+
+def available_queues() -> tuple[str, ...]:
+    """The queues this installation offers: ``overdue`` only with a deadline column."""
+    return tuple(q for q in QUEUES if q != "overdue" or due_column() is not None)
+
+
+def _department_key(user: User) -> str | None:
+    return user.department.key if user.department is not None else None
+
+
+def queue_condition(queue: str, user: User) -> ColumnElement[bool]:
+    """The WHERE clause of ``queue`` for ``user`` (unknown queues mean all open)."""
+    is_open = Ticket.state_category.in_(OPEN_CATEGORIES)
+    if queue == "mine":
+        return and_(Ticket.assignee_id == user.id, is_open)
+    if queue == "department":
+        department = _department_key(user)
+        return and_(Ticket.department_key == department, is_open) if department else false()
+    if queue == "unassigned":
+        return and_(Ticket.assignee_id.is_(None), is_open)
+    if queue == "overdue":
+        due = due_column()
+        return and_(due.is_not(None), due < utcnow(), is_open) if due is not None else false()
+    if queue == "all":
+        return true()
+    return is_open
+
+
+def search_condition(text: str) -> ColumnElement[bool] | None:
+    """Tickets whose number, customer, phone, serial number or text contains ``text``."""
+    text = text.strip()
+    if not text:
+        return None
+    pattern = f"%{text}%"
+    contact = aliased(Contact)
+    customer_ids = select(Customer.id).where(
+        or_(
+            Customer.name.ilike(pattern),
+            Customer.code.ilike(pattern),
+            Customer.phone.ilike(pattern),
+        )
+    )
+    contact_customer_ids = select(contact.customer_id).where(
+        or_(
+            contact.phone.ilike(pattern), contact.mobile.ilike(pattern), contact.name.ilike(pattern)
+        )
+    )
+    asset_ids = select(Asset.id).where(Asset.serial_number.ilike(pattern))
+    return or_(
+        Ticket.number.ilike(pattern),
+        Ticket.subject.ilike(pattern),
+        Ticket.customer_id.in_(customer_ids),
+        Ticket.contact_id.in_(
+            select(contact.id).where(
+                or_(contact.phone.ilike(pattern), contact.mobile.ilike(pattern))
+            )
+        ),
+        Ticket.customer_id.in_(contact_customer_ids),
+        Ticket.asset_id.in_(asset_ids),
+        cast(Ticket.fields, String).ilike(pattern),
+    )
+
+
+@dataclass(frozen=True)
+class TicketPage:
+    """One page of a ticket list."""
+
+    tickets: list[Ticket]
+    page: int
+    has_next: bool
+
+
+def filtered_tickets(
+    user: User, *, queue: str, filters: Mapping[str, str], search: str = ""
+) -> Select[tuple[Ticket]]:
+    """The query of ``queue`` with the chosen filters and search, newest first."""
+    query = visible_tickets(user).where(queue_condition(queue, user))
+    for name, value in filters.items():
+        column = FILTER_COLUMNS.get(name)
+        if column is None or value == "":
+            continue
+        if name == "customer":
+            if not value.isdigit():
+                continue
+            query = query.where(column == int(value))
+        else:
+            query = query.where(column == value)
+    condition = search_condition(search)
+    if condition is not None:
+        query = query.where(condition)
+    return query.order_by(Ticket.created_at.desc(), Ticket.id.desc())
+
+
+def list_page(
+    session: Session,
+    user: User,
+    *,
+    queue: str,
+    filters: Mapping[str, str],
+    search: str = "",
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+) -> TicketPage:
+    """One page (1-based) of the list; one more row is read to know whether a next page exists."""
+    page = max(page, 1)
+    query = filtered_tickets(user, queue=queue, filters=filters, search=search)
+    # The customer and assignee of a page's rows come in one more query each, not one per row.
+    query = query.options(selectinload(Ticket.customer), selectinload(Ticket.assignee))
+    rows = list(session.scalars(query.limit(page_size + 1).offset((page - 1) * page_size)))
+    return TicketPage(rows[:page_size], page, len(rows) > page_size)
+
+
+def queue_counts(session: Session, user: User) -> dict[str, int]:
+    """How many visible tickets each available queue holds, in one query."""
+    queues = available_queues()
+    columns = [
+        func.coalesce(func.sum(case((queue_condition(queue, user), 1), else_=0)), 0).label(queue)
+        for queue in queues
+    ]
+    query = visible_tickets(user).with_only_columns(*columns).select_from(Ticket)
+    row = session.execute(query).one()
+    return {queue: int(row._mapping[queue]) for queue in queues}

@@ -1,0 +1,25 @@
+"""Fixtures of the portal tests: the default pack, people and customers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from tests.gongdan.fieldwork.factories import Site, build_site
+
+from gongdan.tickets.pinning import clear_pinned_cache
+
+
+@pytest.fixture
+def site(app: Flask) -> Iterator[Site]:
+    clear_pinned_cache()
+    yield build_site(app)
+    clear_pinned_cache()
+
+
+@pytest.fixture
+def csrf_site(csrf_app: Flask) -> Iterator[Site]:
+    clear_pinned_cache()
+    yield build_site(csrf_app)
+    clear_pinned_cache()
