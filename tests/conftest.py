@@ -41,6 +41,7 @@ class MigratedDatabase:
     url: str
     engine_options: dict[str, Any] = field(default_factory=dict)
     engine: sa.Engine | None = None
+    application_name: str = "gongdan-tests"
 
     def new_engine(self) -> sa.Engine:
         """A second, independent engine on the same database (for concurrency tests)."""
@@ -54,6 +55,16 @@ class MigratedDatabase:
             if not present:
                 return
             if self.backend == "postgresql":
+                # A connection an earlier test left inside a transaction (a thread that outlived
+                # its test) would hold locks TRUNCATE waits for: end those connections of ours.
+                connection.execute(
+                    sa.text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE application_name = :name AND pid <> pg_backend_pid()"
+                        " AND state LIKE 'idle in transaction%'"
+                    ),
+                    {"name": self.application_name},
+                )
                 names = ", ".join(f'"{name}"' for name in sorted(present))
                 connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
                 return
@@ -89,7 +100,13 @@ class _DatabasePool:
             database = MigratedDatabase(
                 backend,
                 postgres_url(),
-                {"connect_args": {"options": f"-csearch_path={schema}"}},
+                {
+                    "connect_args": {
+                        "options": f"-csearch_path={schema}",
+                        "application_name": schema,
+                    }
+                },
+                application_name=schema,
             )
         database.engine = database.new_engine()
         if os.environ.get("GONGDAN_TEST_SCHEMA") == "metadata":
@@ -164,8 +181,10 @@ def make_app(database: MigratedDatabase, tmp_path: Path) -> Iterator[Callable[..
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "GONGDAN_LOAD_PLUGINS": False,
             "WTF_CSRF_ENABLED": False,
-            # Each domain's tests see only their own effects; routing's tests switch it on.
+            # Each domain's tests see only their own effects; routing's and the SLA's tests
+            # switch them on.
             "GONGDAN_AUTO_ROUTING": False,
+            "GONGDAN_SLA": False,
         }
         config.update(overrides)
         built = create_app(config)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 
 from gongdan.config import settings_from_env
-from gongdan.db import db, json_dumps
+from gongdan.db import db
 from gongdan.plugins import build_plugin_manager
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -45,9 +45,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings_from_env(instance_path))
     app.config.update(overrides)
 
-    engine_options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-    engine_options.setdefault("json_serializer", json_dumps)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options
     db.init_app(app)
     plugin_manager = build_plugin_manager(
         discover=app.config.get("GONGDAN_LOAD_PLUGINS", True),
@@ -55,11 +52,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.extensions["gongdan.plugins"] = plugin_manager
 
-    from gongdan import cli, routing, web
+    from gongdan import cli, jobs, routing, sla, web
 
     web.init_app(app)
     cli.init_app(app)
     routing.init_app(app)
+    sla.init_app(app)
+    jobs.init_app(app)
     plugin_manager.hook.gongdan_init_app(app=app)
     _trust_proxies(app)
     return app

@@ -173,7 +173,11 @@ def serve_command(host: str, port: int, threads: bool) -> None:
     """Serve the web application (embedded server; use gunicorn for production)."""
     from werkzeug.serving import run_simple
 
+    from gongdan.jobs.runner import job_runner
+
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Start background work now (SLA sweeps, outbox, automations), not at the first request.
+    job_runner(app).start()
     click.echo(f"Gongdan is listening on http://{host}:{port}/ (Ctrl+C to stop)")
     run_simple(host, port, app, threaded=threads, use_reloader=False, use_debugger=False)
 
@@ -242,6 +246,12 @@ def init_app(app: Flask) -> None:
     from gongdan.channels import cli as channels_cli
 
     channels_cli.init_app(app)
+    from gongdan.jobs import cli as jobs_cli
+
+    jobs_cli.init_app(app)
+    from gongdan.sla import cli as sla_cli
+
+    sla_cli.init_app(app)
 
 
 main = FlaskGroup(

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gongdan.errors import ConfigError
+
 
 def _normalise_database_url(url: str) -> str:
     """Use psycopg 3 for plain ``postgres://`` / ``postgresql://`` URLs."""
@@ -36,6 +38,27 @@ def _secret_key(instance_path: Path) -> str:
     return key
 
 
+#: Numeric settings that may also come from the environment (background work and delivery).
+NUMERIC_SETTINGS = (
+    "JOBS_SWEEP_SECONDS",
+    "NOTIFICATION_MAX_ATTEMPTS",
+    "NOTIFICATION_BACKOFF_SECONDS",
+    "NOTIFICATION_LEASE_SECONDS",
+)
+
+
+def _numeric_settings(env: Mapping[str, str]) -> dict[str, float]:
+    """The :data:`NUMERIC_SETTINGS` set in ``env``; a value that is not a number is an error."""
+    found: dict[str, float] = {}
+    for name in NUMERIC_SETTINGS:
+        if env.get(name):
+            try:
+                found[name] = float(env[name])
+            except ValueError:
+                raise ConfigError(f"{name}={env[name]!r} is not a number") from None
+    return found
+
+
 def settings_from_env(
     instance_path: Path, environ: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
@@ -49,4 +72,6 @@ def settings_from_env(
         "BABEL_DEFAULT_LOCALE": env.get("GONGDAN_LOCALE", "zh_CN"),
         "GONGDAN_LOAD_PLUGINS": env.get("GONGDAN_LOAD_PLUGINS", "1") != "0",
         "MAX_CONTENT_LENGTH": int(env.get("GONGDAN_MAX_UPLOAD_BYTES", str(32 * 1024 * 1024))),
+        **({"RQ_QUEUE": env["RQ_QUEUE"]} if env.get("RQ_QUEUE") else {}),
+        **_numeric_settings(env),
     }

@@ -1,0 +1,42 @@
+"""What automations did: one row per (automation, ticket, occurrence), and schedule slots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from gongdan.db import Base, JSONType, UTCDateTime, utcnow
+
+
+class AutomationRun(Base):
+    """An automation acted on a ticket for one occurrence (an event id or a schedule slot).
+
+    The unique constraint is what makes automations idempotent: a second sweep, a concurrent
+    scheduler or a retried job cannot insert the same run again, so the actions run once.
+    """
+
+    __tablename__ = "automation_runs"
+    __table_args__ = (UniqueConstraint("automation_key", "ticket_id", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    automation_key: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    occurrence: Mapped[str] = mapped_column(String(64))
+    #: ``done``, ``failed`` or ``pending`` (a transition deferred to a job after commit).
+    outcome: Mapped[str] = mapped_column(String(16), default="done")
+    detail: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AutomationSchedule(Base):
+    """The last schedule slot a scheduled automation was run for (so a slot runs once)."""
+
+    __tablename__ = "automation_schedules"
+
+    automation_key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
