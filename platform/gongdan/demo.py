@@ -41,6 +41,10 @@ CUSTOMERS: tuple[dict[str, Any], ...] = (
      "phone": "02155550101", "email": "service@ruika.example.cn"},
     {"code": "C-SHUWEI", "name": "蜀味茶饮成都店", "tier": "normal", "region": "southwest",
      "phone": "02855550202", "email": "owner@shuwei.example.cn"},
+    # Matches the demo_fast SlaPolicy (channel api + this code): its ticket climbs the ladder
+    # within minutes of ``make run``.
+    {"code": "DEMO-FAST", "name": "演示快速升级客户", "tier": "normal", "region": "east",
+     "phone": "02155550303", "email": "ladder@demo-fast.example.cn"},
 )  # fmt: skip
 
 USERS: tuple[dict[str, Any], ...] = (
@@ -48,12 +52,17 @@ USERS: tuple[dict[str, Any], ...] = (
      "department": "service_management"},
     {"username": "manager", "display_name": "周经理", "role": "manager",
      "department": "service_management"},
+    # Receives the demo ladder's last rung ("role:service_manager" in demo_fast).
+    {"username": "director", "display_name": "黄总监", "role": "service_manager",
+     "department": "service_management"},
     {"username": "dispatcher", "display_name": "陈调度", "role": "dispatcher",
      "department": "customer_service"},
     {"username": "agent1", "display_name": "李客服", "role": "agent",
      "department": "customer_service"},
     {"username": "agent2", "display_name": "王客服", "role": "agent",
      "department": "customer_service"},
+    {"username": "inspector", "display_name": "钱质检", "role": "quality_inspector",
+     "department": "quality"},
     {"username": "engineer1", "display_name": "张工", "role": "engineer",
      "department": "field_service", "skills": ["espresso", "grinder"], "capacity": 8,
      "last_lat": 31.2304, "last_lng": 121.4737},
@@ -101,6 +110,9 @@ TICKETS: tuple[dict[str, Any], ...] = (
      "channel": "web", "assignee": "engineer3", "subject": "磨豆机异响（已寄修）",
      "fields": {"product_model": "gr_64"},
      "age_hours": 240},
+    # Created at load time through the API channel: demo_fast escalates it within ~6 minutes.
+    {"type": "repair", "state": "new", "customer": "DEMO-FAST", "priority": "high",
+     "channel": "api", "subject": "演示：无人处理的报修（观察升级）", "age_hours": 0},
 )  # fmt: skip
 
 
@@ -127,9 +139,11 @@ def load_demo(session: Session) -> DemoSummary:
     users = {spec["username"]: _user(session, spec, departments, customers, summary)
              for spec in USERS}  # fmt: skip
     lead = users["manager"]
-    for key in ("service_management", "customer_service"):
-        if key in departments and departments[key].lead_id is None:
-            departments[key].lead = lead
+    # The manager leads every department of the demo, so escalations "to the department lead"
+    # reach someone wherever routing sent the ticket.
+    for department in departments.values():
+        if department.lead_id is None:
+            department.lead = lead
     session.flush()
     for spec in TICKETS:
         _ticket(session, spec, customers, users, summary)

@@ -45,7 +45,16 @@ def test_demo_covers_every_role_and_pins_tickets_to_active_revisions(
     assert runner.invoke(args=["init", "--demo"]).exit_code == 0
     with app.app_context():
         roles = set(db.session.scalars(select(User.role)))
-        assert roles == {"admin", "manager", "dispatcher", "agent", "engineer", "customer"}
+        assert roles == {
+            "admin",
+            "manager",
+            "dispatcher",
+            "agent",
+            "engineer",
+            "customer",
+            "quality_inspector",
+            "service_manager",
+        }
         engineers = db.session.scalars(select(User).where(User.role == "engineer")).all()
         # Field service, the repair centre, technical support and key accounts each have one.
         assert len(engineers) == 5

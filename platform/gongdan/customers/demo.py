@@ -39,6 +39,10 @@ CONTACTS: dict[str, tuple[dict[str, Any], ...]] = {
         {"name": "陈晓", "position": "广州分店店长", "mobile": "13700137003",
          "email": "chenxiao@shuwei.example.cn"},
     ),
+    "DEMO-FAST": (
+        {"name": "林演示", "position": "店长", "mobile": "13600136004",
+         "email": "lin@demo-fast.example.cn", "is_primary": True},
+    ),
 }  # fmt: skip
 
 #: Customer code → its sites (``label`` is the natural key).

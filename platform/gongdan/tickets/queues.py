@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     and_,
     case,
     cast,
+    exists,
     false,
     func,
     or_,
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from gongdan.accounts.models import User
 from gongdan.customers.models import Asset, Contact, Customer
 from gongdan.db import utcnow
+from gongdan.sla.models import SlaClock
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.visibility import visible_tickets
 
@@ -48,14 +51,26 @@ FILTER_COLUMNS: Mapping[str, Any] = {
 PAGE_SIZE = 25
 
 
-def due_column() -> Any | None:
-    """The ticket's deadline column when the SLA part added one (``due_at``), else ``None``."""
-    return getattr(Ticket, "due_at", None)
+def overdue_condition(now: datetime | None = None) -> ColumnElement[bool]:
+    """Tickets with a running clock (not stopped, not paused) whose deadline has passed.
+
+    An EXISTS on ``sla_clocks`` by ``ticket_id`` (indexed): no ticket is loaded to decide.
+    """
+    moment = now or utcnow()
+    return exists(
+        select(SlaClock.id).where(
+            SlaClock.ticket_id == Ticket.id,
+            SlaClock.stopped_at.is_(None),
+            SlaClock.paused_at.is_(None),
+            SlaClock.due_at.is_not(None),
+            SlaClock.due_at < moment,
+        )
+    )
 
 
 def available_queues() -> tuple[str, ...]:
-    """The queues this installation offers: ``overdue`` only with a deadline column."""
-    return tuple(q for q in QUEUES if q != "overdue" or due_column() is not None)
+    """The queues this installation offers."""
+    return QUEUES
 
 
 def _department_key(user: User) -> str | None:
@@ -73,8 +88,7 @@ def queue_condition(queue: str, user: User) -> ColumnElement[bool]:
     if queue == "unassigned":
         return and_(Ticket.assignee_id.is_(None), is_open)
     if queue == "overdue":
-        due = due_column()
-        return and_(due.is_not(None), due < utcnow(), is_open) if due is not None else false()
+        return and_(overdue_condition(), is_open)
     if queue == "all":
         return true()
     return is_open

@@ -17,6 +17,7 @@ from gongdan.db import db
 from gongdan.definitions.compiled import CompiledTicketType, CompiledWorkflow
 from gongdan.forms.render import format_value
 from gongdan.tickets.models import Ticket, TicketComment
+from gongdan.tickets.timeline_sla import SYSTEM_KINDS, routing_lines, system_lines, system_titles
 
 
 def _local(text: Any, fallback: str) -> str:
@@ -49,9 +50,19 @@ def staff_timeline(
     events = list(ticket.events)
     user_ids = {e.actor_id for e in events if e.actor_id}
     for event in events:
+        data = event.data or {}
         if event.kind == "assigned":
+            user_ids |= {v for v in (data.get("from"), data.get("to")) if isinstance(v, int)}
             user_ids |= {
-                v for v in (event.data.get("from"), event.data.get("to")) if isinstance(v, int)
+                s[0]
+                for s in data.get("skipped") or []
+                if isinstance(s, list) and s and isinstance(s[0], int)
+            }
+        elif event.kind == "escalated":
+            user_ids |= {
+                a["assignee"]
+                for a in data.get("actions") or []
+                if isinstance(a.get("assignee"), int)
             }
     users = _users(user_ids)
     departments = department_titles()
@@ -71,6 +82,7 @@ def staff_timeline(
         "attachment_added": gettext("File added"),
         "checked_in": gettext("Checked in"),
         "accepted": gettext("Accepted"),
+        **system_titles(),
     }
 
     def person(value: Any) -> str:
@@ -117,13 +129,19 @@ def staff_timeline(
             body = comments.get(data.get("comment_id"))  # type: ignore[arg-type]
         elif event.kind == "attachment_added":
             lines.append(str(data.get("filename", "")))
-        for key, label in (
-            ("reason", gettext("Reason")),
-            ("rule", gettext("Rule")),
-            ("why", gettext("Why")),
-        ):
-            if data.get(key):
-                lines.append(f"{label}: {data[key]}")
+        if event.kind in SYSTEM_KINDS:
+            lines.extend(system_lines(event.kind, data, person))
+        else:
+            for key, label in (
+                ("reason", gettext("Reason")),
+                ("rule", gettext("Rule")),
+                ("why", gettext("Why")),
+            ):
+                # Routing records its why as the reason too: say it once.
+                if data.get(key) and not (key == "reason" and data.get("why") == data[key]):
+                    lines.append(f"{label}: {data[key]}")
+        if event.kind == "assigned":
+            lines.extend(routing_lines(data, person))
         entries.append(
             {
                 "event": event,

@@ -29,15 +29,17 @@ from werkzeug.wrappers import Response
 
 from gongdan import i18n
 from gongdan.accounts.models import User
-from gongdan.accounts.policy import STAFF_ROLES, has_permission
+from gongdan.accounts.policy import STAFF_ROLES, has_permission, may_view_ticket
 from gongdan.customers.models import Asset, Contact
 from gongdan.db import db
 from gongdan.definitions.compiled import CompiledTicketType
 from gongdan.definitions.registry import compiled_active_set
 from gongdan.errors import GongdanError, StaleTicket, ValidationFailed
 from gongdan.forms import parse_submission
+from gongdan.sla import sla_status
 from gongdan.tickets import services
 from gongdan.tickets.models import Ticket, TicketAttachment, TicketComment
+from gongdan.tickets.sla_panel import panel as sla_panel
 from gongdan.tickets.staff_timeline import department_titles, staff_timeline
 from gongdan.tickets.views import (
     attachment_links,
@@ -150,6 +152,7 @@ def render_ticket(
         fields_form=fields_form,
         may_edit=any(f.editable for f in fields_form.fields.values()) and user.role != "customer",
         timeline=staff_timeline(ticket, ticket_type, workflow),
+        sla_clocks=sla_panel(db.session, ticket, sla_status(db.session, ticket)),
         comments=list(
             db.session.scalars(
                 select(TicketComment)
@@ -275,6 +278,13 @@ def _upload_files(
                 )
 
 
+def _show_or_list(user: User, ticket: Ticket) -> Response:
+    """Back to the ticket, or to the list when the change took it out of the user's view."""
+    if may_view_ticket(user, ticket):
+        return redirect(url_for("tickets.show", number=ticket.number))
+    return redirect(url_for("tickets.index"))
+
+
 @bp.post("/tickets/<number>/transition/<key>")
 @login_required
 def transition(number: str, key: str) -> Response | tuple[str, int]:
@@ -290,7 +300,7 @@ def transition(number: str, key: str) -> Response | tuple[str, int]:
         return render_ticket(ticket, status=422, errors=errors, action=action, submitted=values)
     comment = request.form.get("comment", "").strip() or None
     try:
-        services.run_transition(
+        changed = services.run_transition(
             db.session,
             user,
             ticket.id,
@@ -302,7 +312,7 @@ def transition(number: str, key: str) -> Response | tuple[str, int]:
     except GongdanError as error:
         return _failed(number, error, action, values)
     flash(gettext("Done."), "success")
-    return redirect(url_for("tickets.show", number=number))
+    return _show_or_list(user, changed)
 
 
 @bp.post("/tickets/<number>/transfer")
@@ -320,7 +330,7 @@ def transfer(number: str) -> Response | tuple[str, int]:
             action="transfer",
         )
     try:
-        services.transfer_ticket(
+        changed = services.transfer_ticket(
             db.session,
             user,
             ticket.id,
@@ -331,7 +341,7 @@ def transfer(number: str) -> Response | tuple[str, int]:
     except GongdanError as error:
         return _failed(number, error, "transfer")
     flash(gettext("Transferred."), "success")
-    return redirect(url_for("tickets.show", number=number))
+    return _show_or_list(user, changed)
 
 
 @bp.post("/tickets/<number>/assign")
@@ -347,7 +357,7 @@ def assign(number: str) -> Response | tuple[str, int]:
         )
     assignee = request.form.get("assignee_id", "")
     try:
-        services.assign_ticket(
+        changed = services.assign_ticket(
             db.session,
             user,
             ticket.id,
@@ -358,7 +368,7 @@ def assign(number: str) -> Response | tuple[str, int]:
     except GongdanError as error:
         return _failed(number, error, "assign")
     flash(gettext("Assigned."), "success")
-    return redirect(url_for("tickets.show", number=number))
+    return _show_or_list(user, changed)
 
 
 @bp.post("/tickets/<number>/comments")

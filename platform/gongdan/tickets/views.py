@@ -37,9 +37,11 @@ from gongdan.forms import choices as picker
 from gongdan.forms import parse_submission
 from gongdan.forms.parse import filled
 from gongdan.forms.render import AttachmentLink, FormView, build_form
+from gongdan.sla import sla_status_many
 from gongdan.tickets import services
 from gongdan.tickets.models import CHANNELS, PRIORITIES, Ticket, TicketAttachment
 from gongdan.tickets.queues import FILTER_COLUMNS, available_queues, list_page, queue_counts
+from gongdan.tickets.sla_panel import ClockLine, most_urgent
 
 bp = Blueprint("tickets", __name__)
 
@@ -104,6 +106,7 @@ def index() -> str:
         page=page,
         args=args,
         rows=[_row(ticket, active) for ticket in page.tickets],
+        sla_urgent=_sla_column([ticket.id for ticket in page.tickets]),
         active=active,
         departments=departments,
         department_titles={d.value: d.title for d in departments},
@@ -112,6 +115,12 @@ def index() -> str:
         may_create=bool(_creatable_types(user)),
         state_options=_state_options(active),
     )
+
+
+def _sla_column(ticket_ids: list[int]) -> dict[int, ClockLine | None]:
+    """The most urgent running clock of each ticket of the page (one query for the page)."""
+    found = sla_status_many(db.session, ticket_ids) if ticket_ids else {}
+    return {ticket_id: most_urgent(views) for ticket_id, views in found.items()}
 
 
 def _state_options(active: Any) -> list[tuple[str, str]]:

@@ -64,7 +64,8 @@ def test_load_demo_loads_the_installed_base_once(app: Flask) -> None:
         counts = {
             m.__name__: db.session.scalar(select(func.count()).select_from(m)) for m in MODELS
         }
-        assert counts == {"Contact": 4, "Address": 4, "Asset": 6, "ServiceContract": 1}
+        # Contacts: two each for C-RUIKA and C-SHUWEI, one for DEMO-FAST (the ladder demo).
+        assert counts == {"Contact": 5, "Address": 4, "Asset": 6, "ServiceContract": 1}
         # The active pack's option lists accept every demo value.
         models = set(db.session.scalars(select(Asset.product_model)))
         assert models <= set(option_values(db.session, "product_models") or ())
