@@ -70,7 +70,8 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# Every engine the app makes keeps non-ASCII text readable in JSON columns.
+db = SQLAlchemy(model_class=Base, engine_options={"json_serializer": json_dumps})
 
 
 @event.listens_for(Engine, "connect")

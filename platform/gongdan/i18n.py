@@ -79,6 +79,17 @@ def local_text(text: Mapping[str, str] | None, fallback: str = "") -> str:
     return text.get(language) or text.get(other) or fallback
 
 
+def role_title(role: str) -> str:
+    """The title of ``role``: the built-in roles' translations, else its Role definition's."""
+    if role in ROLE_TITLES:
+        return str(ROLE_TITLES[role])
+    from gongdan.db import db
+    from gongdan.definitions.registry import compiled_active_set
+
+    definition = compiled_active_set(db.session).roles.get(role)
+    return local_text(definition.title if definition else None, role)
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
@@ -86,6 +97,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         ROLE_TITLES=ROLE_TITLES,
+        role_title=role_title,
         PRIORITY_TITLES=PRIORITY_TITLES,
         local_text=local_text,
         current_locale=current_locale_code,

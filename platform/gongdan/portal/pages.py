@@ -101,9 +101,12 @@ def request_form(
     errors: Mapping[str, str] | None = None,
 ) -> FormView:
     """The portal's request form of ``ticket_type``."""
+    # Defaults count as values, so conditions on a field the customer does not see (the repair
+    # type's visit_address needs service_mode, default on_site) show the field in the browser.
+    defaults = {f.key: f.default for f in ticket_type.fields if f.has_default}
     return build_form(
         ticket_type,
-        values=dict(values or {}),
+        values={**defaults, **(values or {})},
         audience="customer",
         roles={"customer"},
         creating=True,
