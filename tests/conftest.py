@@ -8,6 +8,7 @@ PostgreSQL each test session gets its own schema, dropped at the end.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -48,15 +49,30 @@ class MigratedDatabase:
         return sa.create_engine(self.url, **self.engine_options)
 
     def empty(self) -> None:
-        """Delete every row of every table but Alembic's, restarting id sequences."""
+        """Delete every row of every table but Alembic's, restarting id sequences.
+
+        On PostgreSQL a thread that outlived its test (a server or job thread still reading)
+        can deadlock with TRUNCATE, which locks table after table: the loser is rolled back by
+        the server, so try again a few times.
+        """
+        for attempt in range(5):
+            try:
+                self._empty()
+                return
+            except sa.exc.OperationalError as error:
+                if "deadlock" not in str(error) or attempt == 4:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+    def _empty(self) -> None:
         assert self.engine is not None
         with self.engine.begin() as connection:
             present = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
             if not present:
                 return
             if self.backend == "postgresql":
-                # A connection an earlier test left inside a transaction (a thread that outlived
-                # its test) would hold locks TRUNCATE waits for: end those connections of ours.
+                # A connection an earlier test left inside a transaction would hold locks that
+                # TRUNCATE waits for: end those connections of this test session.
                 connection.execute(
                     sa.text(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
