@@ -60,6 +60,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     sla.init_app(app)
     jobs.init_app(app)
     plugin_manager.hook.gongdan_init_app(app=app)
+    if app.config.get("GONGDAN_ADMIN", True):
+        import gongdan_admin  # the admin GUI ships beside the engine (admin/ source root)
+
+        gongdan_admin.init_app(app)
     _trust_proxies(app)
     return app
 

@@ -14,6 +14,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from flask import Flask
+    from flask_admin import Admin
 
 PROJECT = "gongdan"
 
@@ -72,3 +73,12 @@ def gongdan_definition_packs() -> list[str]:  # type: ignore[empty-body]
 @hookspec
 def gongdan_init_app(app: Flask) -> None:
     """Attach blueprints, admin views, jobs or CLI commands to the application."""
+
+
+@hookspec
+def gongdan_admin_views(admin: Admin, app: Flask) -> None:
+    """Add views to the admin GUI: ``admin.add_view(MyView(Model, db, category=...))``.
+
+    Derive every view from :mod:`gongdan_admin.security`'s secured bases so that only admins
+    get in. Called once per application, after the core's own views.
+    """

@@ -6,11 +6,13 @@ written in English in the code. ``translations/zh`` holds the Chinese catalogue 
 (``messages.mo``) so a fresh clone needs no build step. To add messages::
 
     pybabel extract -F platform/gongdan/translations/babel.cfg -k lazy_gettext --no-location \
-        --sort-output -o platform/gongdan/translations/messages.pot platform/gongdan
-    pybabel update -i platform/gongdan/translations/messages.pot \
-        -d platform/gongdan/translations -l zh --no-location
-    # translate the new entries in zh/LC_MESSAGES/messages.po, then
+        --sort-output -o platform/gongdan/translations/messages.pot platform/gongdan admin
+    # append the new msgids with their Chinese to zh/LC_MESSAGES/messages.po, then
     pybabel compile -d platform/gongdan/translations
+
+Not ``pybabel update``: it marks obsolete the messages that are translated through a variable
+or inside an f-string (``gettext(problem.message)``), which extraction cannot see.
+``tests/gongdan/test_app.py`` fails when an extracted message has no translation.
 """
 
 from __future__ import annotations

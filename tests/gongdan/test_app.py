@@ -108,6 +108,31 @@ def test_the_compiled_chinese_catalogue_matches_the_po_file() -> None:
     assert actual == expected, "run: pybabel compile -d platform/gongdan/translations"
 
 
+def test_every_message_in_the_code_has_a_chinese_translation() -> None:
+    """A message added in code or a template but not to messages.po shows English in zh_CN."""
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    import gongdan
+    import gongdan_admin
+
+    method_map = [("**.py", "python"), ("**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
+    extracted: set[str] = set()
+    for package in (gongdan, gongdan_admin):
+        for _name, _line, message, _comments, _context in extract_from_dir(
+            Path(package.__file__).parent, method_map, keywords=keywords
+        ):
+            extracted.add(message if isinstance(message, str) else message[0])
+    catalogue = Path(gongdan.__file__).parent / "translations" / "zh" / "LC_MESSAGES"
+    with open(catalogue / "messages.po", "rb") as po_file:
+        translated = {m.id for m in read_po(po_file) if m.id and m.string and not m.fuzzy}
+    missing = sorted(extracted - translated)
+    assert not missing, f"add these to messages.po (see gongdan/i18n.py): {missing}"
+
+
 # ------------------------------------------------------------------------------ home per role
 
 
