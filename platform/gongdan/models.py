@@ -7,6 +7,7 @@ module. Plugin models are added by the plugins themselves.
 from __future__ import annotations
 
 from gongdan.accounts import models as accounts_models
+from gongdan.audit import models as audit_models
 from gongdan.automations import models as automations_models
 from gongdan.channels import models as channels_models
 from gongdan.customers import models as customers_models
@@ -20,6 +21,7 @@ from gongdan.tickets import models as tickets_models
 __all__ = [
     "Base",
     "accounts_models",
+    "audit_models",
     "automations_models",
     "channels_models",
     "customers_models",

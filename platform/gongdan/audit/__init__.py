@@ -1,0 +1,1 @@
+"""The audit trail: who changed what in the configuration and reference data, and when."""
