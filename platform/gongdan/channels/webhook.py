@@ -30,6 +30,7 @@ from gongdan.errors import ValidationFailed
 from gongdan.tickets import services
 from gongdan.tickets.attachments import check_upload
 from gongdan.tickets.models import Ticket
+from gongdan.tickets.transaction import ticket_transaction
 
 #: Tokens that may be ticket numbers (``RP-20261124-0001``); the database decides.
 TICKET_NUMBER = re.compile(r"[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9-]*[0-9]")
@@ -216,23 +217,65 @@ def receive(
     or with an attachment that is not allowed, raises :class:`ValidationFailed`.
     """
     message_id = _text(resolve(payload, channel.message_id.path)) if channel.message_id else None
+    message_id = message_id[:255] if message_id is not None else None
     if message_id is not None:
-        seen = session.scalar(
-            select(InboundMessage).where(
-                InboundMessage.channel_key == channel.key,
-                InboundMessage.message_id == message_id[:255],
-            )
-        )
-        ticket = session.get(Ticket, seen.ticket_id) if seen is not None else None
-        if seen is not None and ticket is not None:
-            return InboundResult("duplicate", ticket, seen.comment_id)
+        earlier = _earlier_outcome(session, channel, message_id)
+        if earlier is not None:
+            return earlier
     values, problems = _values(channel, payload)
     files = _check_files(files)
     sender = find_sender(session, values)
-    result: InboundResult | None = None
+    try:
+        # The ticket (or reply) and the record of its message id commit together, so two
+        # deliveries of one message at the same instant make one ticket: the loser's insert
+        # hits the unique (channel, message id) and its whole transaction rolls back.
+        with ticket_transaction(session):
+            result = _reply_or_create(
+                session, channel, payload, values, problems, sender, files,
+                [*extra_reply_texts, *_reply_texts(channel, payload)], thread_ids,
+            )  # fmt: skip
+            if message_id is not None:
+                _record_message(session, channel, message_id, result)
+    except _AlreadyReceived:
+        assert message_id is not None
+        earlier = _earlier_outcome(session, channel, message_id)
+        assert earlier is not None, "the message id was taken by a transaction now committed"
+        return earlier
+    return result
+
+
+class _AlreadyReceived(Exception):
+    """Another delivery of the same message committed first."""
+
+
+def _earlier_outcome(
+    session: Session, channel: CompiledInboundChannel, message_id: str
+) -> InboundResult | None:
+    seen = session.scalar(
+        select(InboundMessage).where(
+            InboundMessage.channel_key == channel.key, InboundMessage.message_id == message_id
+        )
+    )
+    ticket = session.get(Ticket, seen.ticket_id) if seen is not None else None
+    if seen is None or ticket is None:
+        return None
+    return InboundResult("duplicate", ticket, seen.comment_id)
+
+
+def _reply_or_create(
+    session: Session,
+    channel: CompiledInboundChannel,
+    payload: Any,
+    values: dict[str, Any],
+    problems: dict[str, str],
+    sender: Sender,
+    files: Sequence[InboundFile],
+    reply_texts: Sequence[str | None],
+    thread_ids: Sequence[str],
+) -> InboundResult:
     if channel.reply_comment is not None:
         ticket = _threaded_ticket(session, channel, thread_ids) or find_answered_ticket(
-            session, [*extra_reply_texts, *_reply_texts(channel, payload)]
+            session, reply_texts
         )
         # Only the ticket's own customer may add to it: a number alone proves nothing.
         if (
@@ -240,25 +283,26 @@ def receive(
             and sender.customer_id is not None
             and (ticket.customer_id == sender.customer_id)
         ):
-            result = _reply(session, channel, payload, ticket, files)
-    if result is None:
-        result = _create(session, channel, values, problems, sender, files)
-    if message_id is not None:
-        session.add(
-            InboundMessage(
-                channel_key=channel.key,
-                message_id=message_id[:255],
-                ticket_id=result.ticket.id,
-                comment_id=result.comment_id,
-                action=result.action,
-            )
+            return _reply(session, channel, payload, ticket, files)
+    return _create(session, channel, values, problems, sender, files)
+
+
+def _record_message(
+    session: Session, channel: CompiledInboundChannel, message_id: str, result: InboundResult
+) -> None:
+    session.add(
+        InboundMessage(
+            channel_key=channel.key,
+            message_id=message_id,
+            ticket_id=result.ticket.id,
+            comment_id=result.comment_id,
+            action=result.action,
         )
-        try:
-            session.commit()
-        except IntegrityError:
-            # The same message delivered twice at once: the other delivery logged it first.
-            session.rollback()
-    return result
+    )
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _AlreadyReceived from None
 
 
 def _threaded_ticket(

@@ -251,3 +251,34 @@ def test_email_as_a_multipart_part(world: ApiWorld) -> None:
     assert missing.status_code == 400 and missing.json["error"]["fields"] == {
         "message": "is required"
     }
+
+
+def test_one_message_delivered_several_times_at_once_makes_one_ticket(
+    app: Flask, world: ApiWorld
+) -> None:
+    """Mail servers and gateways retry: simultaneous copies must not open duplicate tickets."""
+    import threading
+
+    raw = mail("Machine leaks", "Water under the boiler", Message_ID="<race@acme.example>")
+    copies = 6
+    start = threading.Barrier(copies)
+    actions: list[str] = []
+
+    def deliver() -> None:
+        client = app.test_client()
+        start.wait()
+        response = client.post(
+            "/api/v1/inbound/email",
+            data=raw,
+            content_type="message/rfc822",
+            headers={"Authorization": f"Bearer {world.tokens['agent']}"},
+        )
+        actions.append(response.json["action"] if response.is_json else str(response.status))
+
+    threads = [threading.Thread(target=deliver) for _ in range(copies)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(actions) == ["created"] + ["duplicate"] * (copies - 1)
+    assert count(app, Ticket) == 1
