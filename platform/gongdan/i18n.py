@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import Babel, get_locale, lazy_gettext
 from flask_login import current_user
 
@@ -49,7 +49,13 @@ PRIORITY_TITLES: dict[str, Any] = {
 
 
 def select_locale() -> str:
-    """The session's choice, else the user's saved one, else the configured default."""
+    """The session's choice, else the user's saved one, else the configured default.
+
+    Outside a request (an app being built while another app's context is active, a CLI
+    command, a job) there is no session or user: the configured default applies.
+    """
+    if not has_request_context():
+        return str(current_app.config.get("BABEL_DEFAULT_LOCALE", "zh_CN"))
     chosen = session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return str(chosen)

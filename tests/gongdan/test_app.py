@@ -256,3 +256,15 @@ def test_customers_start_in_the_portal(
 
     assert home.status_code == 302
     assert home.headers["Location"].endswith("/portal")
+
+
+def test_an_app_builds_inside_another_apps_context(make_app: Any) -> None:
+    """Building an app evaluates lazy titles (the admin's "Home") while no request is active.
+
+    The locale selector used to read the session then, which raised "Working outside of
+    request context" whenever a test built a second app inside the first one's app context.
+    """
+    outer: Flask = make_app()
+    with outer.app_context():
+        inner: Flask = make_app()
+    assert inner.test_client().get("/healthz").status_code == 200
