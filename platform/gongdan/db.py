@@ -10,6 +10,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import JSON, DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 # Deterministic constraint names, so Alembic migrations can alter them on SQLite and PostgreSQL.
@@ -70,8 +71,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# Every engine the app makes keeps non-ASCII text readable in JSON columns.
-db = SQLAlchemy(model_class=Base, engine_options={"json_serializer": json_dumps})
+# Every engine the app makes keeps non-ASCII text readable in JSON columns, and tests a pooled
+# connection before lending it out: after a database restart or a dropped connection the next
+# request gets a fresh one instead of failing.
+db = SQLAlchemy(
+    model_class=Base, engine_options={"json_serializer": json_dumps, "pool_pre_ping": True}
+)
+
+#: What a client is told to wait (seconds, ``Retry-After``) when the database was unavailable.
+RETRY_AFTER_SECONDS = 5
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` means the database was unreachable or dropped the connection.
+
+    DB-API's ``OperationalError`` covers exactly that (a lost connection, a server shutting
+    down, an unreachable host); SQLAlchemy also flags any error on a connection it had to
+    invalidate as a disconnect.
+    """
+    if isinstance(error, OperationalError):
+        return True
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 @event.listens_for(Engine, "connect")

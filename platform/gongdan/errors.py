@@ -100,6 +100,13 @@ class TransitionNotAllowed(GongdanError):
     status = 409
 
 
+class DatabaseUnavailable(GongdanError):
+    """The database could not be reached or dropped the connection: the change was not saved."""
+
+    code = "database_unavailable"
+    status = 503
+
+
 class StaleTicket(GongdanError):
     """The ticket changed since it was read: reload and try again."""
 

@@ -4,19 +4,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from gongdan import customers, fieldwork, i18n, portal
 from gongdan.accounts import views as accounts_views
-from gongdan.db import db
+from gongdan.db import RETRY_AFTER_SECONDS, db, is_database_unavailable
 from gongdan.definitions.models import DefinitionRevision
-from gongdan.errors import GongdanError
+from gongdan.errors import DatabaseUnavailable, GongdanError
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.visibility import visible_tickets
 
@@ -95,6 +106,7 @@ ERROR_TITLES: dict[int, Any] = {
     422: lazy_gettext("Invalid input"),
     429: lazy_gettext("Too many requests"),
     500: lazy_gettext("Something went wrong"),
+    503: lazy_gettext("Temporarily unavailable"),
 }
 
 
@@ -118,6 +130,25 @@ def _register_error_pages(app: Flask) -> None:
     @app.errorhandler(GongdanError)
     def gongdan_error(error: GongdanError) -> tuple[str | Response, int]:
         return _error_page(error.status, error.message, error.code)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Response:
+        # A lost connection is the database's fault, not the page's: say so, and that nothing
+        # was saved (the transaction rolled back), instead of a generic 500.
+        if not is_database_unavailable(error):
+            raise error  # Flask's own handling: re-raised in tests, logged and a 500 page live
+        current_app.logger.error(
+            "database unavailable in %s %s", request.method, request.path, exc_info=True
+        )
+        message = gettext(
+            "The connection to the database was lost, so nothing was saved. "
+            "Reload the page in a moment and try again."
+        )
+        response = make_response(
+            _error_page(DatabaseUnavailable.status, message, DatabaseUnavailable.code)
+        )
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str | Response, int] | HTTPException:

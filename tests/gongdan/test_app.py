@@ -80,6 +80,33 @@ def test_an_unexpected_error_shows_a_500_page_without_a_traceback(make_app: Any)
     assert "secret internals" not in page and "Traceback" not in page
 
 
+def test_a_lost_database_shows_a_503_page_and_other_database_errors_the_500_page(
+    make_app: Any,
+) -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    app = make_app(TESTING=False)
+
+    @app.get("/lost")
+    def lost() -> str:
+        raise OperationalError("SELECT secret", {}, Exception("server closed the connection"))
+
+    @app.get("/clash")
+    def clash() -> str:
+        raise IntegrityError("INSERT secret", {}, Exception("duplicate key"))
+
+    client = app.test_client()
+    response = client.get("/lost")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    page = response.get_data(as_text=True)
+    assert "暂时无法服务" in page and "本次操作未保存" in page
+    assert "secret" not in page and "Traceback" not in page
+    response = client.get("/clash")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "系统出错了" in page and "secret" not in page
+
+
 def test_forbidden_shows_the_product_403(app: Flask) -> None:
     from flask import abort
 

@@ -11,10 +11,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gongdan.errors import GongdanError
+from gongdan.db import RETRY_AFTER_SECONDS, is_database_unavailable
+from gongdan.errors import DatabaseUnavailable, GongdanError
 
 #: Paths whose routing errors (404, 405) this module answers; the app answers the rest.
 API_PREFIX = "/api/v1/"
@@ -32,7 +34,13 @@ HTTP_CODES: Mapping[int, str] = {
     422: "validation_failed",
     429: "too_many_requests",
     500: "internal_error",
+    503: "database_unavailable",
 }
+
+#: The message of a 503 when the database dropped the connection or could not be reached.
+DATABASE_UNAVAILABLE = (
+    "the connection to the database was lost, so nothing was saved; try again in a moment"
+)
 
 
 class ApiError(GongdanError):
@@ -77,10 +85,25 @@ def _unexpected(error: Exception) -> Response:
     )
 
 
+def _database_error(error: DBAPIError) -> Response:
+    """A lost or unreachable database is a 503 the client may retry; anything else a 500."""
+    if not is_database_unavailable(error):
+        return _unexpected(error)
+    current_app.logger.error(
+        "database unavailable in %s %s", request.method, request.path, exc_info=True
+    )
+    response = error_response(
+        DatabaseUnavailable.status, DatabaseUnavailable.code, DATABASE_UNAVAILABLE
+    )
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def register_blueprint_handlers(blueprint: Blueprint) -> None:
     """JSON handlers for every error raised inside ``blueprint`` (and blueprints nested in it)."""
     blueprint.register_error_handler(GongdanError, _gongdan_error)
     blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(DBAPIError, _database_error)
     blueprint.register_error_handler(Exception, _unexpected)
 
 

@@ -240,6 +240,32 @@ def test_an_unexpected_error_is_a_json_500(world: ApiWorld, monkeypatch) -> None
     assert "boom" not in error["message"] and "Traceback" not in response.get_data(as_text=True)
 
 
+def test_a_lost_database_is_a_503_to_retry_and_other_database_errors_a_plain_500(
+    world: ApiWorld, monkeypatch
+) -> None:
+    from sqlalchemy.exc import IntegrityError, OperationalError
+
+    from gongdan.tickets import services
+
+    def fail_with(error: Exception):
+        def fail(*args, **kwargs):
+            raise error
+
+        return fail
+
+    lost = OperationalError("SELECT secret", {}, Exception("server closed the connection"))
+    monkeypatch.setattr(services, "get_ticket", fail_with(lost))
+    response = world.call("GET", "/api/v1/tickets/1", "agent")
+    error = error_of(response, 503, "database_unavailable")
+    assert "nothing was saved" in error["message"] and response.headers["Retry-After"]
+    assert "SELECT" not in response.get_data(as_text=True)
+    clash = IntegrityError("INSERT secret", {}, Exception("duplicate key"))
+    monkeypatch.setattr(services, "get_ticket", fail_with(clash))
+    response = world.call("GET", "/api/v1/tickets/1", "agent")
+    error_of(response, 500, "internal_error")
+    assert "secret" not in response.get_data(as_text=True)
+
+
 def test_customers_see_only_public_events_and_visible_fields(world: ApiWorld) -> None:
     ticket = create(world)
     url = f"/api/v1/tickets/{ticket['id']}"
