@@ -40,6 +40,14 @@ UNSAFE_ATTRIBUTES = frozenset(
     }
 )
 
+#: Filters that look an attribute up by a name given as an argument: the positional argument
+#: that names it (``|attr('x')``, ``|selectattr('x')``), if any; every one of them also takes
+#: ``attribute='a.b'``. Such a name is checked like ``.x`` is.
+ATTRIBUTE_FILTERS: dict[str, int | None] = {
+    "attr": 0, "selectattr": 0, "rejectattr": 0, "groupby": 0, "map": None, "sort": None,
+    "sum": None, "unique": None, "min": None, "max": None,
+}  # fmt: skip
+
 #: Names a template may use without declaring them (Jinja's own globals).
 JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace", "loop"})
 
@@ -136,9 +144,10 @@ def check_template_text(
                 hint=did_you_mean(name, variables) or "add it to 'variables'",
             )
         )
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        name = _accessed_name(node)
-        if name is not None and is_unsafe_attribute(name):
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        for name in _accessed_names(node):
+            if not is_unsafe_attribute(name):
+                continue
             found.append(
                 _positioned(
                     definition,
@@ -152,13 +161,22 @@ def check_template_text(
     return found
 
 
-def _accessed_name(node: nodes.Node) -> str | None:
+def _accessed_names(node: nodes.Node) -> list[str]:
+    """The attribute names ``node`` looks up: ``.x``, ``['x']``, ``|attr('x')``, ``attribute=``."""
     if isinstance(node, nodes.Getattr):
-        return node.attr
+        return [node.attr]
     if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
         value = node.arg.value
-        return value if isinstance(value, str) else None
-    return None
+        return [value] if isinstance(value, str) else []
+    if isinstance(node, nodes.Filter) and node.name in ATTRIBUTE_FILTERS:
+        position = ATTRIBUTE_FILTERS[node.name]
+        named = [k.value for k in node.kwargs if k.key == "attribute"]
+        if position is not None and len(node.args) > position:
+            named.append(node.args[position])
+        texts = [a.value for a in named if isinstance(a, nodes.Const) and isinstance(a.value, str)]
+        # A dotted name (``attribute='a.b'``) is looked up one part after the other.
+        return [part for text in texts for part in text.split(".")]
+    return []
 
 
 def _line_of_name(tree: nodes.Template, name: str) -> int | None:
