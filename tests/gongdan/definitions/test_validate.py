@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from tests.gongdan.definitions.fixtures.minimal_set import (
     where,
 )
 
+from gongdan.definitions.documents import Definition
 from gongdan.definitions.extensions import Extensions, extensions_from_plugins
 from gongdan.definitions.frozen import thaw
 from gongdan.definitions.packs import load_pack
+from gongdan.definitions.problems import Problem
 from gongdan.definitions.validate import active_set, validate_definitions, validate_pack
 from gongdan.errors import PluginError
 from gongdan.hookspecs import hookimpl
@@ -256,8 +259,6 @@ _JSON = st.recursive(
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_validation_never_raises_on_mangled_definitions(data: st.DataObject) -> None:
-    from gongdan.definitions.documents import Definition
-
     definitions = load_set()
     index = data.draw(st.integers(0, len(definitions) - 1))
     victim = definitions[index]
@@ -266,4 +267,101 @@ def test_validation_never_raises_on_mangled_definitions(data: st.DataObject) -> 
     mangled = _replaced(document, path, data.draw(_JSON))
     definitions[index] = Definition(victim.kind, victim.key, mangled)
     problems = validate_definitions(definitions)
-    assert all(p.code and p.message for p in problems)
+    assert_structured(problems)
+
+
+def assert_structured(problems: list[Problem]) -> None:
+    """Every problem says what (code, message) and where (a file or revision, a line or a path)."""
+    for problem in problems:
+        assert problem.code and problem.message, problem
+        assert problem.file and problem.file != "<unknown>", problem.format()
+        assert problem.line > 0 or problem.path, f"no position: {problem.format()}"
+
+
+AFTER_SALES = Path(__file__).resolve().parents[3] / "definitions" / "after_sales"
+
+
+@functools.cache
+def _after_sales() -> tuple[Definition, ...]:
+    return load_pack(AFTER_SALES).definitions
+
+
+def _typo(key: str) -> st.SearchStrategy[str]:
+    """A misspelling of ``key``: a letter dropped, doubled or swapped, or a case change."""
+    return st.sampled_from(
+        [key[1:], key + key[-1:], key[::-1], key.upper(), key.replace("_", "-"), f"{key}s"]
+    )
+
+
+def _retyped(value: Any) -> st.SearchStrategy[Any]:
+    """``value`` with the wrong JSON type but similar content."""
+    if isinstance(value, bool):
+        return st.sampled_from([str(value).lower(), int(value), [value]])
+    if isinstance(value, int | float):
+        return st.sampled_from([str(value), -value - 1, value * 1000, [value], None, True])
+    if isinstance(value, str):
+        return st.sampled_from([[value], {value: value}, 0, value * 3, value.upper(), "", None])
+    if isinstance(value, list):
+        return st.sampled_from(
+            [value[:1] * 2, value[::-1], [], {"0": value[0]} if value else {}, str(value)]
+        )
+    if isinstance(value, dict):
+        return st.sampled_from([list(value.values()), list(value), {}, "x", 1])
+    return _JSON
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, document: Any) -> Any:
+    """``document`` with one real-looking mistake: a value retyped or replaced, a key
+    misspelt, dropped or added, a list item duplicated or removed."""
+    paths = _paths(document)[1:]
+    path = draw(st.sampled_from(paths))
+    parent_path, last = path[:-1], path[-1]
+    parent = document
+    for part in parent_path:
+        parent = parent[part]
+    operation = draw(st.sampled_from(["retype", "replace", "rename", "drop", "add", "duplicate"]))
+    if operation == "retype":
+        return _replaced(document, path, draw(_retyped(parent[last])))
+    if operation == "replace":
+        return _replaced(document, path, draw(_JSON))
+    if isinstance(parent, dict):
+        changed = dict(parent)
+        if operation == "rename":
+            changed[draw(_typo(str(last)))] = changed.pop(last)
+        elif operation == "drop":
+            del changed[last]
+        elif operation == "add":
+            changed[draw(st.sampled_from(["extra", "when", "x_key", ""]))] = draw(_JSON)
+        else:
+            changed[f"{last}_copy"] = parent[last]
+    else:
+        changed = list(parent)
+        if operation == "duplicate":
+            changed.insert(last, parent[last])
+        elif operation == "drop":
+            del changed[last]
+        else:
+            changed.append(draw(_JSON) if operation == "add" else parent[last])
+    return _replaced(document, parent_path, changed)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_real_definitions_give_positioned_problems_never_a_crash(
+    data: st.DataObject,
+) -> None:
+    definitions = list(_after_sales())
+    for _ in range(data.draw(st.integers(1, 3), label="mutations")):
+        index = data.draw(st.integers(0, len(definitions) - 1), label="definition")
+        victim = definitions[index]
+        mutated = data.draw(_mutated(thaw(victim.document)), label="mutated")
+        # Keep the source map: positions of the nodes that still exist stay right.
+        definitions[index] = Definition(
+            victim.kind, victim.key, mutated, source=victim.source, pack=victim.pack
+        )
+    problems = validate_definitions(definitions)
+    assert_structured(problems)
+    assert all(not p.file.startswith("<") and p.line > 0 for p in problems), [
+        p.format() for p in problems
+    ]
