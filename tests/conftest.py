@@ -8,6 +8,7 @@ PostgreSQL each test session gets its own schema, dropped at the end.
 from __future__ import annotations
 
 import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -26,6 +27,7 @@ from gongdan import create_app
 from gongdan.accounts.models import User
 from gongdan.db import Base, db
 from gongdan.definitions.registry import clear_compiled_cache
+from gongdan.jobs import job_runner
 from gongdan.migrations import upgrade_database
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -158,6 +160,15 @@ def _cheap_password_hashes() -> Iterator[None]:
     accounts_models.PASSWORD_HASH_METHOD = saved
 
 
+@pytest.fixture(autouse=True)
+def _no_job_thread_outlives_its_test() -> Iterator[None]:
+    """Fail the test that leaves the in-process job thread running (set up first, so checked
+    after every other fixture of the test has been torn down)."""
+    yield
+    stray = [t.name for t in threading.enumerate() if t.name == "gongdan-jobs" and t.is_alive()]
+    assert not stray, "the in-process job thread outlived its test: stop its runner"
+
+
 @pytest.fixture(scope="session")
 def _database_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_DatabasePool]:
     pool = _DatabasePool(tmp_path_factory.mktemp("database"))
@@ -210,6 +221,10 @@ def make_app(database: MigratedDatabase, tmp_path: Path) -> Iterator[Callable[..
     yield build
     clear_compiled_cache()
     for built in apps:
+        # An app that served a request with TESTING off started the in-process job thread:
+        # left running, it swept the shared test database in later tests with connections of
+        # a disposed engine (the stray thread and the open connection found by the gc later).
+        job_runner(built).stop()
         with built.app_context():
             db.session.remove()
             for engine in db.engines.values():
