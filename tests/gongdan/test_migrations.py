@@ -16,10 +16,12 @@ from tests.services import missing_service, postgres_problem, postgres_url
 import gongdan.models  # noqa: F401  (the complete core metadata)
 from gongdan.db import Base
 from gongdan.migrations import (
+    TRIGRAM_INDEXES,
     alembic_config,
     compare_type,
     current_revision,
     downgrade_database,
+    include_object,
     upgrade_database,
 )
 
@@ -52,7 +54,12 @@ def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sa.
 def _differences(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": compare_type, "target_metadata": Base.metadata}
+            connection,
+            opts={
+                "compare_type": compare_type,
+                "include_object": include_object,
+                "target_metadata": Base.metadata,
+            },
         )
         return list(compare_metadata(context, Base.metadata))
 
@@ -81,3 +88,17 @@ def test_upgrade_twice_is_harmless(empty_engine: sa.Engine) -> None:
 
 def test_there_is_a_single_head() -> None:
     assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
+def test_text_search_gets_trigram_indexes_on_postgresql_only(empty_engine: sa.Engine) -> None:
+    upgrade_database(empty_engine)
+    inspector = sa.inspect(empty_engine)
+    present = {
+        index["name"]
+        for table in {table for table, _ in TRIGRAM_INDEXES.values()}
+        for index in inspector.get_indexes(table)
+    }
+    if empty_engine.dialect.name == "postgresql":
+        assert set(TRIGRAM_INDEXES) <= present
+    else:
+        assert not set(TRIGRAM_INDEXES) & present

@@ -6,15 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import request
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, case
 
 from gongdan.api.auth import api_user
 from gongdan.api.errors import ApiError
 from gongdan.api.openapi import Param
 from gongdan.api.pagination import MAX_PAGE, MAX_PER_PAGE
 from gongdan.api.schemas import MAX_ID
-from gongdan.customers.models import Customer
 from gongdan.tickets.models import PRIORITIES, Ticket
+from gongdan.tickets.queues import search_condition
 
 SORTS: dict[str, Any] = {
     "created_at": Ticket.created_at,
@@ -34,7 +34,11 @@ LIST_PARAMS = (
     Param("channel", {"type": "string"}),
     Param("created_from", {"type": "string", "format": "date-time"}, "ISO date or date-time"),
     Param("created_to", {"type": "string", "format": "date-time"}, "ISO date or date-time"),
-    Param("q", {"type": "string"}, "text in number, subject or customer name"),
+    Param(
+        "q",
+        {"type": "string"},
+        "text in the number, subject, customer, contact, phone or serial number",
+    ),
     Param("sort", {"enum": [*SORTS, *(f"-{name}" for name in SORTS)], "default": "-created_at"}),
     Param("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}),
     Param("per_page", {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 25}),
@@ -87,17 +91,9 @@ def filtered_tickets(query: Select[Any]) -> Select[Any]:
         end = _moment("created_to", args["created_to"], problems)
         if end is not None:
             query = query.where(Ticket.created_at <= end)
-    text = (args.get("q") or "").strip()
-    if text:
-        pattern = f"%{text.lower()}%"
-        names = select(Customer.id).where(func.lower(Customer.name).like(pattern))
-        query = query.where(
-            or_(
-                func.lower(Ticket.number).like(pattern),
-                func.lower(Ticket.subject).like(pattern),
-                Ticket.customer_id.in_(names),
-            )
-        )
+    condition = search_condition(args.get("q") or "")
+    if condition is not None:
+        query = query.where(condition)
     sort = args.get("sort") or "-created_at"
     column = SORTS.get(sort.removeprefix("-"))
     if column is None:

@@ -35,6 +35,29 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
     return False
 
 
+#: Trigram (``pg_trgm``) GIN indexes for ``ILIKE '%…%'`` search, PostgreSQL only: created by
+#: migration 0006 where the extension can be had, and not part of the models (SQLite has no
+#: such index), so schema comparisons leave them out. Name → (table, column).
+TRIGRAM_INDEXES: dict[str, tuple[str, str]] = {
+    "ix_tickets_number_trgm": ("tickets", "number"),
+    "ix_tickets_subject_trgm": ("tickets", "subject"),
+    "ix_customers_name_trgm": ("customers", "name"),
+    "ix_customers_code_trgm": ("customers", "code"),
+    "ix_customers_phone_trgm": ("customers", "phone"),
+    "ix_contacts_name_trgm": ("contacts", "name"),
+    "ix_contacts_phone_trgm": ("contacts", "phone"),
+    "ix_contacts_mobile_trgm": ("contacts", "mobile"),
+    "ix_assets_serial_number_trgm": ("assets", "serial_number"),
+}
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Leave the trigram indexes out of autogenerate's comparison (see ``TRIGRAM_INDEXES``)."""
+    return not (type_ == "index" and name in TRIGRAM_INDEXES)
+
+
 def compare_type(
     context: Any,
     inspected_column: Any,

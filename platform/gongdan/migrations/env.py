@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, pool
 
 import gongdan.models  # noqa: F401  (fills Base.metadata with every core model)
 from gongdan.db import Base
-from gongdan.migrations import compare_type, render_item
+from gongdan.migrations import compare_type, include_object, render_item
 
 target_metadata = Base.metadata
 
@@ -21,6 +21,7 @@ def _configure(connection: Any) -> None:
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table
         compare_type=compare_type,
         render_item=render_item,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -46,6 +46,13 @@ class SlaClock(Base):
             postgresql_where=text("stopped_at IS NULL"),
             sqlite_where=text("stopped_at IS NULL"),
         ),
+        # The overdue queue and its count: running clocks by deadline.
+        Index(
+            "ix_sla_clocks_running_due",
+            "due_at",
+            postgresql_where=text("stopped_at IS NULL AND paused_at IS NULL"),
+            sqlite_where=text("stopped_at IS NULL AND paused_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

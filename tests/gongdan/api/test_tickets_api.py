@@ -40,6 +40,10 @@ def test_create_get_and_list(world: ApiWorld) -> None:
     assert page["links"]["next"] is not None and page["links"]["prev"] is None
     found = world.call("GET", "/api/v1/tickets?q=acme", "agent").json
     assert found["total"] == 2
+    # The same search as the workspace: numbers too, and wildcards are plain characters.
+    one = world.call("GET", f"/api/v1/tickets?q={ticket['number'][-4:]}", "agent").json
+    assert ticket["number"] in {item["number"] for item in one["items"]}
+    assert world.call("GET", "/api/v1/tickets?q=%25", "agent").json["total"] == 0
     assert world.call("GET", "/api/v1/tickets?state=nope", "agent").json["total"] == 0
 
 

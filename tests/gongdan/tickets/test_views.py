@@ -96,6 +96,37 @@ def test_search_by_number_customer_phone_serial_and_text(client: FlaskClient, wo
     assert search("nothing like this") == set()
 
 
+def test_like_wildcards_in_a_search_match_only_themselves(
+    client: FlaskClient, world: World
+) -> None:
+    percent = make(world, fields={"symptom": "filter 100% blocked"})
+    underscore = make(world, fields={"symptom": "error code E_12 on screen"})
+    log_in(client, world, "agent")
+
+    def search(text: str) -> set[str]:
+        response = client.get("/tickets", query_string={"q": text, "queue": "all"})
+        assert response.status_code == 200
+        return listed(response.get_data(as_text=True))
+
+    assert search("%") == {percent.number}
+    assert search("100%") == {percent.number}
+    assert search("E_1") == {underscore.number}
+    assert search("_") == {underscore.number}
+    assert search("\\") == set()
+
+
+def test_the_all_queue_shows_no_count_and_counts_only_open_tickets(
+    client: FlaskClient, world: World
+) -> None:
+    make(world)
+    log_in(client, world, "agent")
+    page = client.get("/tickets").get_data(as_text=True)
+    assert re.search(r'data-testid="queue-count-open">1<', page)
+    assert 'data-testid="queue-all"' in page
+    # Counting a million closed tickets on every page view would buy nothing.
+    assert 'data-testid="queue-count-all"' not in page
+
+
 def test_create_form_lists_types_and_renders_live_conditions(
     client: FlaskClient, world: World
 ) -> None:
