@@ -46,10 +46,11 @@ class SlaClock(Base):
             postgresql_where=text("stopped_at IS NULL"),
             sqlite_where=text("stopped_at IS NULL"),
         ),
-        # The overdue queue and its count: running clocks by deadline.
+        # The overdue queue and its count: running clocks by deadline, with their ticket.
         Index(
             "ix_sla_clocks_running_due",
             "due_at",
+            "ticket_id",
             postgresql_where=text("stopped_at IS NULL AND paused_at IS NULL"),
             sqlite_where=text("stopped_at IS NULL AND paused_at IS NULL"),
         ),
