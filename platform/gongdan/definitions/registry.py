@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from gongdan.db import utcnow
 from gongdan.definitions.compile import CompiledSet, compile_definitions
@@ -30,6 +30,7 @@ from gongdan.definitions.documents import Definition
 from gongdan.definitions.models import SET_STATE_ID, DefinitionRevision, DefinitionSetState
 from gongdan.definitions.validate import validate_definitions, validate_pack
 from gongdan.errors import DefinitionError, DefinitionNotFound
+from gongdan.transaction_memo import transaction_memo
 
 if TYPE_CHECKING:
     from gongdan.definitions.extensions import Extensions
@@ -143,6 +144,10 @@ def _engine_of(session: Session) -> Engine:
     return bind.engine if isinstance(bind, Connection) else bind
 
 
+#: The transaction memo's entry for the generation read by :func:`compiled_active_set`.
+_GENERATION = "definitions.generation"
+
+
 def compiled_active_set(session: Session, *, extensions: Extensions | None = None) -> CompiledSet:
     """The compiled active set, recompiled only when the generation changed.
 
@@ -152,8 +157,12 @@ def compiled_active_set(session: Session, *, extensions: Extensions | None = Non
     """
     engine = _engine_of(session)
     # Read the generation before the definitions: a publish in between then only causes one
-    # extra recompile, never a stale set cached under a newer generation.
-    generation = active_generation(session)
+    # extra recompile, never a stale set cached under a newer generation. Read once per
+    # transaction: the services one ticket change runs all ask, and must all see one set.
+    memo = transaction_memo(session)
+    generation = memo.get(_GENERATION)
+    if generation is None:
+        generation = memo[_GENERATION] = active_generation(session)
     cached = _compiled_sets.get(engine)
     if (
         cached is not None
@@ -378,6 +387,9 @@ def _lock_active_set(session: Session) -> DefinitionSetState:
 def _bump(state: DefinitionSetState) -> None:
     state.generation += 1
     state.updated_at = utcnow()
+    session = object_session(state)
+    if session is not None:
+        transaction_memo(session).pop(_GENERATION, None)
 
 
 def _activate(

@@ -20,6 +20,7 @@ from gongdan.conditions import EvaluationContext
 from gongdan.customers import models as customer_models
 from gongdan.db import utcnow
 from gongdan.tickets.models import Ticket
+from gongdan.transaction_memo import keep_alive, transaction_memo
 
 ContextBuilder = Callable[[Mapping[str, Any]], EvaluationContext]
 
@@ -107,6 +108,7 @@ def _row(
     row = session.get(cls, row_id)
     if row is None:
         return {}
+    keep_alive(session, row)  # routing, SLA and notifications read it again
     values = _attributes(row, names)
     if model == "Asset" and values.get("in_warranty") is None:
         end = values.get("warranty_end")
@@ -143,8 +145,12 @@ def _customer_contract(session: Session, customer_id: int | None) -> object | No
     active = getattr(contract_cls, "active", None)
     if contract_cls is None or customer_id is None or active is None:
         return None
-    query = select(contract_cls).where(contract_cls.customer_id == customer_id, active)
-    return session.scalars(query.order_by(contract_cls.id).limit(1)).first()
+    memo = transaction_memo(session)
+    key = ("context.customer_contract", customer_id)
+    if key not in memo:
+        query = select(contract_cls).where(contract_cls.customer_id == customer_id, active)
+        memo[key] = session.scalars(query.order_by(contract_cls.id).limit(1)).first()
+    return memo[key]
 
 
 def context_values(

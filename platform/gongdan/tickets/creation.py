@@ -22,6 +22,7 @@ from gongdan.tickets.models import CHANNELS, PRIORITIES, Ticket
 from gongdan.tickets.numbering import next_number
 from gongdan.tickets.pinning import active_type_revisions, compile_pinned
 from gongdan.tickets.transaction import attach_actor, ticket_transaction
+from gongdan.transaction_memo import keep_alive
 from gongdan.workflow.forms import clean_fields
 
 #: Ticket columns that reference installed-base rows, by field type and model name.
@@ -208,8 +209,10 @@ def _check_references(
     session: Session, references: Mapping[str, int | None], problems: dict[str, str]
 ) -> None:
     customer_id = references.get("customer_id")
-    if customer_id is not None and session.get(Customer, customer_id) is None:
+    customer = session.get(Customer, customer_id) if customer_id is not None else None
+    if customer_id is not None and customer is None:
         problems["customer_id"] = f"no customer with id {customer_id!r}"
+    keep_alive(session, customer)  # routing, SLA and notifications read it again
     for column, model in (
         ("contact_id", "Contact"),
         ("address_id", "Address"),
@@ -223,6 +226,7 @@ def _check_references(
         if row is None:
             problems[column] = f"no {model.lower()} with id {row_id!r}"
             continue
+        keep_alive(session, row)
         owner = getattr(row, "customer_id", None)
         if customer_id is not None and owner is not None and owner != customer_id:
             problems[column] = f"{model.lower()} {row_id} belongs to another customer"

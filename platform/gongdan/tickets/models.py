@@ -44,6 +44,13 @@ class Ticket(Base):
             "assignee_id",
             postgresql_include=["id"],
         ),
+        # "Mine" and routing's open-ticket count per engineer (and the users foreign key).
+        Index(
+            "ix_tickets_assignee_category",
+            "assignee_id",
+            "state_category",
+            postgresql_include=["id"],
+        ),
         # "All open": open tickets only, newest first.
         Index("ix_tickets_category_created", "state_category", "created_at"),
         # Text search on PostgreSQL: trigram indexes on number and subject (migration 0006;
@@ -78,9 +85,7 @@ class Ticket(Base):
     )
     charge_class: Mapped[str | None] = mapped_column(String(32))
     department_key: Mapped[str | None] = mapped_column(String(64))
-    assignee_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     subject: Mapped[str] = mapped_column(String(300))
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -26,6 +26,7 @@ from gongdan.definitions.registry import (
 )
 from gongdan.errors import DefinitionNotFound
 from gongdan.tickets.models import Ticket
+from gongdan.transaction_memo import transaction_memo
 
 #: How many compiled (ticket type, workflow) pairs one process keeps.
 CACHE_SIZE = 256
@@ -60,13 +61,18 @@ def compile_pinned(session: Session, type_revision_id: int, workflow_revision_id
             (key, active.content_hashes.get(("OptionList", key), "")) for key in active.option_lists
         )
     )
-    # Content hashes too, not ids alone: a test database that is emptied reuses ids.
-    rows = session.execute(
-        select(DefinitionRevision.id, DefinitionRevision.content_hash).where(
-            DefinitionRevision.id.in_((type_revision_id, workflow_revision_id))
+    # Content hashes too, not ids alone: a test database that is emptied reuses ids. A
+    # revision never changes, so one read per transaction serves every service.
+    memo = transaction_memo(session)
+    revisions = ("pinned.hashes", type_revision_id, workflow_revision_id)
+    hashes = memo.get(revisions)
+    if hashes is None:
+        rows = session.execute(
+            select(DefinitionRevision.id, DefinitionRevision.content_hash).where(
+                DefinitionRevision.id.in_((type_revision_id, workflow_revision_id))
+            )
         )
-    )
-    hashes = {row.id: row.content_hash for row in rows}
+        hashes = memo[revisions] = {row.id: row.content_hash for row in rows}
     cache_key = (
         type_revision_id,
         hashes.get(type_revision_id),

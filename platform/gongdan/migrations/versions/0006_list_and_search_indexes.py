@@ -5,6 +5,8 @@
 * ``ix_tickets_category_created``: "all open" reads open tickets only, newest first;
 * ``ix_tickets_category_department`` covers every column the queue counts test (on PostgreSQL
   with ``id`` included), so the counts are an index-only scan of the open tickets;
+* ``ix_tickets_assignee_category`` replaces ``ix_tickets_assignee_id``: "mine" and routing's
+  count of each candidate engineer's open tickets;
 * ``ix_sla_clocks_running_due``: the overdue queue reads running clocks past their deadline,
   with their ticket id, from the index;
 * PostgreSQL only, where ``pg_trgm`` can be had: trigram GIN indexes, so that ``ILIKE '%…%'``
@@ -80,6 +82,13 @@ def upgrade() -> None:
             unique=False,
             postgresql_include=["id"],
         )
+        batch_op.drop_index("ix_tickets_assignee_id")
+        batch_op.create_index(
+            "ix_tickets_assignee_category",
+            ["assignee_id", "state_category"],
+            unique=False,
+            postgresql_include=["id"],
+        )
     with op.batch_alter_table("sla_clocks", schema=None) as batch_op:
         batch_op.create_index(
             "ix_sla_clocks_running_due",
@@ -112,6 +121,8 @@ def downgrade() -> None:
             sqlite_where=sa.text(_RUNNING),
         )
     with op.batch_alter_table("tickets", schema=None) as batch_op:
+        batch_op.drop_index("ix_tickets_assignee_category")
+        batch_op.create_index("ix_tickets_assignee_id", ["assignee_id"], unique=False)
         batch_op.drop_index("ix_tickets_category_department")
         batch_op.create_index(
             "ix_tickets_category_department", ["state_category", "department_key"], unique=False
