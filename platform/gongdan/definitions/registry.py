@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -196,12 +196,15 @@ def install_pack(
     *,
     author: str,
     extensions: Extensions | None = None,
+    before_commit: Callable[[InstallReport], object] | None = None,
 ) -> InstallReport:
     """Install every definition of ``pack`` as the active revision of its kind and key.
 
     The resulting active set (current revisions overridden by the pack) is validated first; a
     definition whose content hash equals its active revision's is left alone, so installing an
-    unchanged pack writes nothing and keeps the generation.
+    unchanged pack writes nothing and keeps the generation. ``before_commit`` is called with
+    the report just before the commit, so what it adds to ``session`` (an audit entry) is
+    written in the same transaction, or not at all.
 
     :raises DefinitionError: the pack or the resulting set has errors (nothing is written), or
         another change was saved at the same time.
@@ -245,9 +248,11 @@ def install_pack(
             created.append((definition.kind, definition.key, revision.revision))
         if created:
             _bump(state)
-        generation = state.generation
+        report = InstallReport(created=created, unchanged=unchanged, generation=state.generation)
+        if before_commit is not None:
+            before_commit(report)
         session.commit()
-    return InstallReport(created=created, unchanged=unchanged, generation=generation)
+    return report
 
 
 def save_draft(
