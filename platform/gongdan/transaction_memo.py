@@ -21,12 +21,13 @@ _KEY = "gongdan.transaction_memo"
 
 
 def transaction_memo(session: Session) -> dict[Any, Any]:
-    """The memo of ``session``'s current transaction (a throwaway dict when none has begun)."""
+    """The memo of ``session``'s current transaction, which begins here if it has not yet.
+
+    (Each caller reads the database right after; beginning first is what autobegin does.)
+    """
     if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session: the real one
         session = session()
-    transaction = session.get_transaction()
-    if transaction is None:
-        return {}
+    transaction = session.get_transaction() or session.begin()
     held = session.info.get(_KEY)
     if held is not None and held[0]() is transaction:
         return held[1]  # type: ignore[no-any-return]

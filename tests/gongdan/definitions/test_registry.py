@@ -304,6 +304,40 @@ def test_the_compiled_set_is_cached_until_another_process_changes_the_set(
     assert registry.active_generation(session) == 2
 
 
+def test_one_transaction_reads_the_generation_once_and_sees_its_own_publish(
+    session: Session, tmp_path: Path
+) -> None:
+    registry.install_pack(session, demo_pack(tmp_path), author="cli")
+    session.commit()
+    reads: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if "definition_set_state.generation" in statement:
+            reads.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        first = registry.compiled_active_set(session)
+        assert registry.compiled_active_set(session) is first
+        assert len(reads) == 1  # the services of one change share one read
+
+        draft = registry.save_draft(
+            session,
+            Definition(kind="Department", key="lab", document=_department("lab")),
+            author="bob",
+        )
+        registry.publish(session, draft.id, author="bob")
+        # Publishing in this transaction: the next read must see the new set at once.
+        assert "lab" in registry.compiled_active_set(session).departments
+        session.commit()
+        reads.clear()
+        registry.compiled_active_set(session)
+        assert len(reads) == 1  # a new transaction reads it again
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
 def test_the_database_allows_one_active_revision_per_key(session: Session, tmp_path: Path) -> None:
     registry.install_pack(session, demo_pack(tmp_path), author="cli")
     session.add(
