@@ -54,6 +54,26 @@ class DefinitionNotFound(GongdanError):
     status = 404
 
 
+class PackArchiveError(GongdanError):
+    """A pack archive (zip) cannot be read safely; nothing of it was unpacked or installed.
+
+    ``reason`` says why in a stable word (``not_a_zip``, ``unsafe_path``, ``too_large`` ...),
+    ``member`` names the offending entry of the archive, when there is one, and ``limit`` the
+    limit it broke, so a view can say the same in the user's language.
+    """
+
+    code = "pack_archive"
+    status = 422
+
+    def __init__(
+        self, message: str, *, reason: str, member: str | None = None, limit: int | None = None
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.member = member
+        self.limit = limit
+
+
 class ConditionError(GongdanError):
     """A condition tree is malformed or cannot be compiled."""
 
