@@ -39,31 +39,15 @@ class BenchDatabase:
         return sa.create_engine(self.url, **options)
 
     def exists(self) -> bool:
-        admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                found = connection.scalar(
-                    sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": self.name}
-                )
-        finally:
-            admin.dispose()
-        return found is not None
+        return _on_server(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), name=self.name
+        )
 
     def drop(self) -> None:
-        admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        finally:
-            admin.dispose()
+        _on_server(sa.text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
 
     def create(self) -> None:
-        admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT")
-        try:
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{self.name}"'))
-        finally:
-            admin.dispose()
+        _on_server(sa.text(f'CREATE DATABASE "{self.name}"'))
 
     def app(self, **config: object) -> Flask:
         """A Gongdan app on this database (no admin GUI, no background runner threads)."""
@@ -101,6 +85,17 @@ class BenchDatabase:
         with app.app_context():
             load_demo(db.session)
         return app
+
+
+def _on_server(statement: sa.TextClause, **parameters: object) -> bool:
+    """Run ``statement`` outside a transaction on the server; whether it returned a row."""
+    admin = sa.create_engine(server_url(), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            result = connection.execute(statement, parameters)
+            return result.returns_rows and result.first() is not None
+    finally:
+        admin.dispose()
 
 
 def instance_path() -> str:
