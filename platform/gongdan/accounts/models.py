@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -18,6 +18,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from gongdan.db import Base, JSONType, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from gongdan.customers.models import Customer
 
 #: The built-in roles, most privileged first. Packs may define more (``Role`` definitions, e.g.
 #: ``service_manager``), so the database does not restrict the column to these.
@@ -103,6 +106,8 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     department: Mapped[Department | None] = relationship(foreign_keys=[department_id])
+    #: The organisation a customer's user belongs to (the admin's customer picker needs it).
+    customer: Mapped[Customer | None] = relationship(foreign_keys=[customer_id])
 
     def set_password(self, password: str) -> None:
         """Store a salted hash of ``password`` (never the password itself)."""
