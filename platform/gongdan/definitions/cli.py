@@ -90,6 +90,17 @@ def _is_pack(path: Path) -> bool:
     return path.is_dir() and (path / "pack.yaml").is_file()
 
 
+def _is_zip(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() == ".zip"
+
+
+def _load_zip(path: Path) -> LoadedPack:
+    """A zipped pack, checked and unpacked like an upload to the admin GUI."""
+    from gongdan.definitions.pack_archive import load_pack_archive
+
+    return load_pack_archive(path.read_bytes())
+
+
 def _definition_sets(paths: Sequence[Path]) -> list[list[Path]]:
     """Split the command's paths into the sets validated together.
 
@@ -119,8 +130,8 @@ def _validate(pack: LoadedPack, extensions: Extensions) -> list[Problem]:
 
 def _sources(paths: Sequence[Path]) -> str:
     """``2 packs`` / ``1 pack, 3 files``: what the command was given."""
-    packs = sum(1 for p in paths if p.is_dir() and (p / "pack.yaml").is_file())
-    folders = sum(1 for p in paths if p.is_dir()) - packs
+    packs = sum(1 for p in paths if _is_pack(p) or _is_zip(p))
+    folders = sum(1 for p in paths if p.is_dir() and not _is_pack(p))
     files = len(paths) - packs - folders
     parts = [
         _plural(count, noun)
@@ -144,17 +155,20 @@ _PATHS = click.argument(
 @pack_cli.command("validate", with_appcontext=False)
 @_PATHS
 def validate_command(paths: tuple[Path, ...]) -> None:
-    """Check definition packs, folders or files; print every problem found.
+    """Check definition packs (folders or .zip), folders or files; print every problem found.
 
     Each pack is validated as a complete set of its own; loose files together. Needs no
     database: files are loaded and validated only.
     """
     problems: list[Problem] = []
     definitions = 0
+    zips = [path for path in paths if _is_zip(path)]
+    rest = [path for path in paths if not _is_zip(path)]
     try:
         extensions = _extensions()
-        for group in _definition_sets(paths):
-            pack = _load(group)
+        loaded = [_load_zip(path) for path in zips]
+        loaded.extend(_load(group) for group in (_definition_sets(rest) if rest else []))
+        for pack in loaded:
             definitions += len(pack.definitions)
             problems.extend(_validate(pack, extensions))
     except GongdanError as error:
@@ -210,10 +224,11 @@ def test_command(paths: tuple[Path, ...]) -> None:
 
 
 @pack_cli.command("install")
-@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--author", default=CLI_AUTHOR, show_default=True, help="Recorded on revisions.")
 def install_command(path: Path, author: str) -> None:
-    """Install the pack at PATH: each changed definition becomes its active revision.
+    """Install the pack at PATH (a folder or a .zip): each changed definition becomes its
+    active revision.
 
     Nothing is written when the pack (with the installed definitions) has errors.
     """
@@ -221,8 +236,10 @@ def install_command(path: Path, author: str) -> None:
     from gongdan.definitions.packs import load_pack
     from gongdan.definitions.registry import install_pack
 
+    if path.is_file() and not _is_zip(path):
+        _fail(f"{str(path)!r} is neither a pack folder nor a .zip of one")
     try:
-        pack = load_pack(path)
+        pack = _load_zip(path) if _is_zip(path) else load_pack(path)
         report = install_pack(db.session, pack, author=author, extensions=_extensions())
     except DefinitionError as error:
         _print_problems(error.problems)

@@ -318,3 +318,63 @@ def test_validate_of_the_shipped_packs_passes() -> None:
 
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("ok: ")
+
+
+# ------------------------------------------------------------------------------------ zipped
+
+
+def zipped(folder: Path) -> Path:
+    """``folder`` zipped under its own name beside it: ``demo`` → ``demo.zip``."""
+    import zipfile
+
+    target = folder.with_suffix(".zip")
+    with zipfile.ZipFile(target, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(folder.parent).as_posix())
+    return target
+
+
+def test_validate_reads_a_zipped_pack_like_its_folder(workdir: Path) -> None:
+    zipped(broken_pack(workdir / "demo"))
+    zipped(minimal_pack(workdir / "minimal"))
+
+    broken = CliRunner().invoke(pack_cli, ["validate", "demo.zip"])
+    valid = CliRunner().invoke(pack_cli, ["validate", "minimal.zip"])
+
+    assert broken.exit_code == 1
+    assert broken.stdout.splitlines() == BROKEN_LINES
+    assert valid.exit_code == 0, valid.output
+    assert valid.stderr == f"ok: {MINIMAL_COUNT} definitions in 1 pack valid\n"
+
+
+def test_an_unsafe_zip_is_refused_with_a_reason(workdir: Path) -> None:
+    import zipfile
+
+    with zipfile.ZipFile(workdir / "evil.zip", "w") as archive:
+        archive.writestr("pack.yaml", PACK_YAML.format(key="evil"))
+        archive.writestr("../outside.yaml", "kind: Department\n")
+
+    result = CliRunner().invoke(pack_cli, ["validate", "evil.zip"])
+
+    assert result.exit_code == 1
+    assert result.stderr == "Error: '../outside.yaml' points outside the archive's folder\n"
+    assert not (workdir.parent / "outside.yaml").exists()
+
+
+def test_install_takes_a_zipped_pack(
+    runner: FlaskCliRunner, session: Session, workdir: Path
+) -> None:
+    zipped(minimal_pack(workdir / "minimal"))
+    (workdir / "notes.txt").write_text("not a pack")
+
+    result = runner.invoke(args=["pack", "install", "minimal.zip"])
+    refused = runner.invoke(args=["pack", "install", "notes.txt"])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].endswith(
+        f"{MINIMAL_COUNT} created, 0 unchanged (generation 1)"
+    )
+    assert revision_count(session) == MINIMAL_COUNT
+    assert refused.exit_code == 1
+    assert "neither a pack folder nor a .zip" in refused.stderr
