@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,9 @@ def default_identity(active: list[DefinitionRevision]) -> tuple[str, str]:
     return "exported", "1.0.0"
 
 
-def _record_install(pack: LoadedPack, plan: InstallPlan, generation_before: int) -> Any:
+def _record_install(
+    pack: LoadedPack, plan: InstallPlan, generation_before: int
+) -> Callable[[InstallReport], None]:
     """The ``before_commit`` of an install: one audit entry naming every revision written."""
     previous = {f"{i.kind}/{i.key}": i.active_revision for i in plan.with_action("change")}
 

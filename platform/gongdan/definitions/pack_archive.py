@@ -20,7 +20,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -246,7 +246,7 @@ def write_pack_files(pack_files: PackFiles, target: Path) -> None:
             ) from exc
 
 
-def _renamer(root: Path, pack_files: PackFiles) -> Any:
+def _renamer(root: Path, pack_files: PackFiles) -> Callable[[str], str]:
     """A function giving each temporary file name its name inside the archive."""
     shown = display_path(root)
     prefix = f"{shown}/"
@@ -258,7 +258,7 @@ def _renamer(root: Path, pack_files: PackFiles) -> Any:
     return rename
 
 
-def _renamed_problem(problem: Problem, rename: Any) -> Problem:
+def _renamed_problem(problem: Problem, rename: Callable[[str], str]) -> Problem:
     return dataclasses.replace(
         problem,
         file=rename(problem.file),
@@ -267,7 +267,7 @@ def _renamed_problem(problem: Problem, rename: Any) -> Problem:
     )
 
 
-def _renamed_source(item: Any, rename: Any) -> Any:
+def _renamed_source(item: Any, rename: Callable[[str], str]) -> Any:
     if item is None or item.source is None:
         return item
     return dataclasses.replace(
