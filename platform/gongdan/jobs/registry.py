@@ -23,6 +23,7 @@ CORE_JOB_MODULES: tuple[str, ...] = (
     "gongdan.notifications.tasks",
     "gongdan.automations.tasks",
     "gongdan.sla.tasks",
+    "gongdan.tickets.tasks",
 )
 
 _jobs: dict[str, JobFunction] = {}

@@ -178,3 +178,39 @@ class TicketSequence(Base):
 
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
     next_value: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class TicketMigration(Base):
+    """Moving the open tickets of one TicketType or Workflow revision to a newer revision.
+
+    Created when an admin starts it with a ``mapping`` (old state → new state, old field → new
+    field or ``null`` for a drop); the background job moves each ticket it can map and lists
+    the others in ``left_behind`` (``[{ticket_id, number, state, reason}]``), which stay on
+    ``old_revision_id``. ``status`` is ``queued``, ``running`` or ``done``.
+    """
+
+    __tablename__ = "ticket_migrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(100))
+    old_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("definition_revisions.id", ondelete="RESTRICT"), index=True
+    )
+    new_revision_id: Mapped[int] = mapped_column(
+        ForeignKey("definition_revisions.id", ondelete="RESTRICT")
+    )
+    mapping: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    #: Open tickets on the old revision when the migration was started.
+    planned: Mapped[int] = mapped_column(Integer, default=0)
+    moved: Mapped[int] = mapped_column(Integer, default=0)
+    left_behind: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    started_by: Mapped[User | None] = relationship()
+
+    def __repr__(self) -> str:
+        revisions = f"{self.old_revision_id}->{self.new_revision_id}"
+        return f"<TicketMigration {self.id} {self.kind} {revisions} {self.status}>"
