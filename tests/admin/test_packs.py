@@ -294,14 +294,19 @@ def test_no_file_chosen(client: FlaskClient) -> None:
 def test_a_file_over_the_upload_limit_gets_a_friendly_page(
     make_app: Callable[..., Flask], make_user: Callable[..., Any]
 ) -> None:
-    app = make_app(MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    # With CSRF on, as in production: the form is read (and refused) before the view runs.
+    app = make_app(MAX_CONTENT_LENGTH=2 * 1024 * 1024, WTF_CSRF_ENABLED=True)
     client = app.test_client()
     make_user("root", "admin")
-    client.post("/login", data={"username": "root", "password": "correct horse"})
+    token = csrf_token_of(client.get("/login").get_data(as_text=True))
+    login = {"username": "root", "password": "correct horse", "csrf_token": token}
+    client.post("/login", data=login)
     client.get("/language/en")
     # Encoded here: the test client would spool a body this large to a temporary file that
     # nobody closes once the server refuses to read it.
-    boundary, body = encode_multipart({"pack": FileStorage(io.BytesIO(bytes(3 << 20)), "big.zip")})
+    boundary, body = encode_multipart(
+        {"pack": FileStorage(io.BytesIO(bytes(3 << 20)), "big.zip"), "csrf_token": token}
+    )
     response = client.post(
         f"{PACKS}upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
     )
