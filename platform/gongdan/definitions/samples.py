@@ -19,7 +19,7 @@ from gongdan.definitions.problems import JsonPath, Problem, did_you_mean
 if TYPE_CHECKING:
     from gongdan.definitions.packs import LoadedPack, Sample
 
-__all__ = ["run_samples", "sample_context", "routed_department"]
+__all__ = ["run_sample", "run_samples", "sample_context", "routed_department"]
 
 #: Ticket attributes a sample may set besides form fields.
 _CORE = ("priority", "channel")
@@ -101,6 +101,11 @@ def run_samples(pack: LoadedPack, compiled: CompiledSet) -> list[Problem]:
     for sample in pack.samples:
         found.extend(_run_sample(sample, compiled))
     return found
+
+
+def run_sample(sample: Sample, compiled: CompiledSet) -> list[Problem]:
+    """Run one sample against ``compiled``; one problem per expectation it does not meet."""
+    return _run_sample(sample, compiled)
 
 
 def _run_sample(sample: Sample, compiled: CompiledSet) -> list[Problem]:

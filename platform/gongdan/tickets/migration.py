@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from gongdan.accounts.models import User
@@ -114,12 +114,26 @@ def _open_on(kind: str, revision_id: int) -> Any:
     )
 
 
-def _compile_one(session: Session, revision_id: int) -> CompiledTicketType | CompiledWorkflow:
+def compile_revision(session: Session, revision_id: int) -> CompiledTicketType | CompiledWorkflow:
+    """The TicketType or Workflow stored in revision ``revision_id``, compiled on its own.
+
+    Select fields' options are not resolved (no OptionList is compiled with it).
+    """
     definition = load_revision(session, revision_id)
     compiled = compile_definitions([definition], validate=False)
     if definition.kind == "TicketType":
         return compiled.ticket_types[definition.key]
     return compiled.workflows[definition.key]
+
+
+def open_tickets_by_state(session: Session, kind: str, revision_id: int) -> dict[str, int]:
+    """Open tickets pinned to TicketType/Workflow revision ``revision_id``, counted by state."""
+    query = (
+        select(Ticket.state, func.count())
+        .where(_pinned_column(kind) == revision_id, Ticket.state_category != "closed")
+        .group_by(Ticket.state)
+    )
+    return {state: count for state, count in session.execute(query)}
 
 
 def plan_migration(session: Session, old_revision_id: int, new_revision_id: int) -> MigrationPlan:
@@ -143,8 +157,8 @@ def plan_migration(session: Session, old_revision_id: int, new_revision_id: int)
         raise ValidationFailed(
             f"tickets can only move to another published revision, not {new.ref}"
         )
-    old_compiled = _compile_one(session, old.id)
-    new_compiled = _compile_one(session, new.id)
+    old_compiled = compile_revision(session, old.id)
+    new_compiled = compile_revision(session, new.id)
     changes = breaking_changes(old_compiled, new_compiled)
     tickets = list(session.scalars(_open_on(old.kind, old.id)))
     field_keys = {c.subject for c in changes if c.maps_field}
