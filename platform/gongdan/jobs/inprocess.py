@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
@@ -71,6 +71,9 @@ class InProcessRunner(JobRunner):
         self._pid = os.getpid()
         self._stopping = False
         self._next_sweep = 0.0
+        #: When the thread last ran the sweeps (``None``: not yet), and what each returned.
+        self.last_sweep_at: datetime | None = None
+        self.last_sweep_results: dict[str, Any] = {}
 
     def enqueue(
         self, name: str, *args: Any, job_id: str | None = None, at: datetime | None = None
@@ -90,6 +93,12 @@ class InProcessRunner(JobRunner):
         """How many jobs wait in the queue (due or not)."""
         with self._condition:
             return len(self._queue)
+
+    def waiting_jobs(self) -> list[tuple[datetime, str, tuple[Any, ...]]]:
+        """The waiting jobs, soonest first: when each is due, its name and arguments."""
+        with self._condition:
+            entries = sorted(self._queue)
+        return [(datetime.fromtimestamp(e.when, UTC), e.name, e.args) for e in entries]
 
     def _pop_due(self, now: float) -> _Entry | None:
         with self._condition:
@@ -163,6 +172,7 @@ class InProcessRunner(JobRunner):
         from gongdan.jobs.scheduler import run_sweeps
 
         try:
-            run_sweeps(self.app)
+            self.last_sweep_results = run_sweeps(self.app)
         except Exception:  # logged; the next tick tries again
             log.exception("periodic sweeps failed")
+        self.last_sweep_at = datetime.now(UTC)

@@ -29,9 +29,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from sqlalchemy.orm import Session
 
 from gongdan.db import db, utcnow
-from gongdan.jobs.runner import job_runner
+from gongdan.jobs.runner import enqueue_after_commit, job_runner
 from gongdan.notifications.channels import DeliveryResult, OutgoingMessage, channel_for
 from gongdan.notifications.models import NotificationAttempt, NotificationOutbox
 
@@ -208,18 +209,24 @@ def sweep_outbox(now: datetime | None = None, limit: int = SWEEP_BATCH) -> Outbo
 JOBS = {DELIVER_JOB: deliver, "notifications.sweep": sweep_outbox}
 
 
-def retry_dead(outbox_id: int) -> bool:
-    """Give a ``dead`` (or ``failed``) row a fresh set of attempts, due now; whether it was.
+def revive(session: Session, outbox_id: int) -> bool:
+    """Give a ``dead`` (or ``failed``) row a fresh set of attempts, due now, in the caller's
+    transaction (not committed); whether it was. Delivery is enqueued once it commits.
 
     The attempts already made stay in ``notification_attempts``.
     """
-    session = db.session
     revived = session.execute(
         sa.update(Outbox)
         .where(Outbox.id == outbox_id, Outbox.status.in_(("dead", "failed")))
         .values(status="pending", attempts=0, next_attempt_at=utcnow(), lease_until=None)
     ).rowcount
-    session.commit()
     if revived:
-        job_runner().enqueue(DELIVER_JOB, outbox_id, job_id=f"deliver-{outbox_id}-retry-0")
+        enqueue_after_commit(session, DELIVER_JOB, outbox_id, job_id=f"deliver-{outbox_id}-retry-0")
     return bool(revived)
+
+
+def retry_dead(outbox_id: int) -> bool:
+    """:func:`revive` row ``outbox_id`` and commit; whether it was revived."""
+    revived = revive(db.session, outbox_id)
+    db.session.commit()
+    return revived
