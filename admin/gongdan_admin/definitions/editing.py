@@ -117,6 +117,38 @@ def errors_of(problems: Sequence[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
 
 
+def ordered_like(value: Any, model: Any) -> Any:
+    """``value`` with its mappings' keys in ``model``'s order (new keys last), recursively.
+
+    The form editor returns keys in the schema's order; putting them back in the order of the
+    text it was made from keeps the YAML (and a diff) showing only what really changed.
+    """
+    if isinstance(value, Mapping):
+        known = model if isinstance(model, Mapping) else {}
+        keys = [k for k in known if k in value] + [k for k in value if k not in known]
+        return {k: ordered_like(value[k], known.get(k)) for k in keys}
+    if isinstance(value, list):
+        items = model if isinstance(model, list) else []
+        # Rows with a key (fields, states ...) are matched by key: a new row moves the others.
+        keyed = {
+            item["key"]: item
+            for item in items
+            if isinstance(item, Mapping) and isinstance(item.get("key"), str)
+        }
+        return [
+            ordered_like(
+                item,
+                keyed.get(item.get("key"))
+                if isinstance(item, Mapping)
+                and isinstance(item.get("key"), str)
+                and item["key"] in keyed
+                else (items[index] if index < len(items) else None),
+            )
+            for index, item in enumerate(value)
+        ]
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class DiffLine:
     """One line of a unified diff; ``kind``: ``add``, ``remove``, ``hunk``, ``file``, ``same``."""
@@ -134,7 +166,7 @@ def unified_diff(
     show up as changes: only content does. Empty when they are the same.
     """
     old = yaml_of(before).splitlines() if before is not None else []
-    new = yaml_of(after).splitlines()
+    new = yaml_of(ordered_like(after, before)).splitlines()
     lines: list[DiffLine] = []
     for text in difflib.unified_diff(old, new, before_name, after_name, lineterm="", n=3):
         if text.startswith(("---", "+++")):

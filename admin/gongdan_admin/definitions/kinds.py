@@ -94,6 +94,10 @@ def editor_schema(kind: str, extensions: Extensions) -> dict[str, Any]:
     """
     spec = _spec_schema(kind, extensions)
     defs = spec.pop("$defs", {})
+    local_text = defs.get("common.localText", {}).get("properties", {})
+    for language in local_text.values():
+        # Titles, help and template bodies: a one-line input would drop their line breaks.
+        language.setdefault("format", "textarea")
     envelope = schema_document("envelope")
     return {
         "type": "object",

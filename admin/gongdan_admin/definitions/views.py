@@ -42,6 +42,7 @@ from gongdan_admin.definitions.editing import (
     active_of,
     errors_of,
     latest_draft,
+    ordered_like,
     read_editor_text,
     unified_diff,
     validate_in_active_set,
@@ -139,10 +140,15 @@ class DefinitionKindView(SecuredView):
 
     @expose("/convert", methods=("POST",))
     def convert(self) -> Response:
-        """Switch editor views: ``{"yaml": text}`` → document, ``{"document": {...}}`` → YAML."""
+        """Switch editor views: ``{"yaml": text}`` → document, ``{"document": {...}}`` → YAML.
+
+        With the document, ``like`` (the YAML it was made from) gives the order of its keys.
+        """
         payload = request.get_json(silent=True) or {}
         if isinstance(payload.get("document"), dict):
-            return jsonify(yaml=yaml_of(payload["document"]))
+            before, _ = load_text(str(payload.get("like", "")), "editor.yaml")
+            model = before[0].document if len(before) == 1 else None
+            return jsonify(yaml=yaml_of(ordered_like(payload["document"], model)))
         definitions, problems = load_text(str(payload.get("yaml", "")), "editor.yaml")
         if problems or len(definitions) != 1:
             return jsonify(problems=[p.as_dict() for p in problems]), 422  # type: ignore[return-value]

@@ -17,6 +17,7 @@
   var status = document.getElementById("form-status");
   var view = "yaml";
   var structured = null;
+  var formStart = null;  // the form's value when it was built: unchanged → keep the YAML as typed
 
   var cm = CodeMirror.fromTextArea(document.getElementById("yaml"), {
     mode: "yaml",
@@ -27,7 +28,6 @@
     extraKeys: {
       Tab: function (editor) { editor.replaceSelection("  "); },
     },
-    viewportMargin: Infinity,
   });
   window.gongdanEditor = { codemirror: cm };
 
@@ -63,12 +63,15 @@
 
   function showProblemsInYaml() {
     clearMarks();
+    var first = null;
     problems.forEach(function (problem) {
       if (problem.here && problem.line > 0) {
         problem.json_path_label = problem.path;
         markLine(problem);
+        if (first === null) first = problem.line - 1;
       }
     });
+    if (first !== null) cm.scrollIntoView({ line: first, ch: 0 }, 150);
   }
 
   // ---------------------------------------------------------------- form (json-editor)
@@ -79,7 +82,7 @@
 
   function showProblemsInForm() {
     if (!structured) return;
-    var errors = [];
+    document.querySelectorAll(".gd-field-problem").forEach(function (box) { box.remove(); });
     problems.forEach(function (problem) {
       if (!problem.here) return;
       var path = editorPath(problem.path);
@@ -87,9 +90,14 @@
       while (path.indexOf(".") > 0 && !structured.getEditor(path)) {
         path = path.slice(0, path.lastIndexOf("."));
       }
-      errors.push({ path: path, property: problem.code, message: problem.message });
+      var field = structured.getEditor(path);
+      if (!field) return;
+      var box = document.createElement("div");
+      box.className = "gd-field-problem alert alert-danger py-1 px-2 my-1 small";
+      box.setAttribute("data-path", problem.path);
+      box.textContent = problem.message + (problem.hint ? " (" + problem.hint + ")" : "");
+      (field.control || field.container).appendChild(box);
     });
-    if (errors.length) structured.root.showValidationErrors(errors);
   }
 
   function buildForm(documentValue) {
@@ -101,7 +109,6 @@
       iconlib: null,
       display_required_only: true,
       remove_empty_properties: true,
-      use_default_values: false,
       disable_edit_json: true,
       disable_properties: false,
       prompt_before_delete: false,
@@ -109,7 +116,10 @@
       no_additional_properties: false,
     });
     window.gongdanEditor.form = structured;
-    structured.on("ready", showProblemsInForm);
+    structured.on("ready", function () {
+      formStart = JSON.stringify(structured.getValue());
+      showProblemsInForm();
+    });
   }
 
   function post(payload) {
@@ -136,7 +146,10 @@
 
   function formToYaml() {
     if (!structured) return Promise.resolve();
-    return post({ document: structured.getValue() }).then(function (result) {
+    var value = structured.getValue();
+    // Untouched: keep the text as typed (its layout and comments), not the form's rewrite.
+    if (JSON.stringify(value) === formStart) return Promise.resolve();
+    return post({ document: value, like: cm.getValue() }).then(function (result) {
       if (!result.ok) throw new Error(data.labels.notConverted);
       if (result.body.yaml !== cm.getValue()) {
         cm.setValue(result.body.yaml);
