@@ -71,9 +71,9 @@ def test_the_migrate_page_maps_counts_and_starts_the_job(
     page = client.get(url).get_data(as_text=True)
     assert 'data-subject="waiting_customer"' in page
     assert '<option value="awaiting_reply" selected>' in page  # the suggested rename
-    assert "2 tickets move and 0 stay" in page
+    assert 'data-moves="2" data-left="0"' in page
     unmapped = client.post(url, data={"action": "preview", "state:waiting_customer": ""})
-    assert "1 tickets move and 1 stay" in unmapped.get_data(as_text=True)
+    assert 'data-moves="1" data-left="1"' in unmapped.get_data(as_text=True)
 
     started = client.post(url, data={"action": "start", "state:waiting_customer": "awaiting_reply"})
     assert started.status_code == 302
