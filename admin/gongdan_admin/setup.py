@@ -7,7 +7,15 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext
 
-from gongdan_admin import definition_views, diagrams, migrations, operations, packs, reference
+from gongdan_admin import (
+    condition_builder,
+    definition_views,
+    diagrams,
+    migrations,
+    operations,
+    packs,
+    reference,
+)
 from gongdan_admin.home import AdminHome
 
 #: Where the admin GUI is served.
@@ -38,7 +46,15 @@ def init_app(app: Flask) -> Admin:
         theme=Bootstrap4Theme(swatch="flatly", fluid=True, base_template="admin/gongdan/base.html"),
     )
     app.extensions["gongdan.admin"] = admin
-    for part in (definition_views, packs, reference, operations, diagrams, migrations):
+    for part in (
+        definition_views,
+        packs,
+        reference,
+        operations,
+        diagrams,
+        migrations,
+        condition_builder,
+    ):
         part.register(admin)
     app.extensions["gongdan.plugins"].hook.gongdan_admin_views(admin=admin, app=app)
     return admin
