@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 
 from gongdan.definitions.extensions import extensions_from_plugins
 from gongdan_admin.definitions.kinds import kind_pages
+from gongdan_admin.definitions.ticket_types import TicketTypeView, register_ticket_type_panels
 from gongdan_admin.definitions.views import DefinitionKindView
 
 #: The menu entry the kinds' pages are grouped under.
@@ -20,5 +21,7 @@ def register(admin: Admin) -> None:
     """Add one page per definition kind, core kinds first, then the plugins' kinds."""
     assert admin.app is not None
     extensions = extensions_from_plugins(admin.app.extensions["gongdan.plugins"])
+    register_ticket_type_panels()
     for page in kind_pages(extensions):
-        admin.add_view(DefinitionKindView(page, category=CATEGORY))
+        view = TicketTypeView if page.kind == "TicketType" else DefinitionKindView
+        admin.add_view(view(page, category=CATEGORY))

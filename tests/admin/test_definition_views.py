@@ -362,3 +362,44 @@ def test_forms_need_the_csrf_token(
     assert client.post(convert, json={"yaml": text}).status_code == 400
     headers = {"X-CSRFToken": token.group(1)}
     assert client.post(convert, json={"yaml": text}, headers=headers).status_code == 200
+
+
+# ---------------------------------------------------------------------- the TicketType helper
+
+
+def _repair_document(admin: FlaskClient) -> dict[str, Any]:
+    converted = admin.post(
+        "/admin/definitions/TicketType/convert", json={"yaml": editor_text(admin, f"{REPAIR}/edit")}
+    )
+    document: dict[str, Any] = converted.json["document"]  # type: ignore[index]
+    return document
+
+
+def test_the_preview_draws_the_agent_form_of_the_edited_type(admin: FlaskClient, read: Any) -> None:
+    page = admin.get(f"{REPAIR}/edit").get_data(as_text=True)
+    assert 'data-view="fields"' in page and 'id="field-rows"' in page
+    assert '<option value="select">' in page and '<option value="product_models">' in page
+    document = _repair_document(admin)
+    document["spec"]["fields"].insert(
+        0, {"key": "warranty_card", "type": "text", "required": True, "title": {"zh": "保修卡号"}}
+    )
+    before = read(state)
+    preview = admin.post("/admin/definitions/TicketType/preview", json={"document": document})
+    assert preview.status_code == 200
+    html_text = preview.get_data(as_text=True)
+    assert 'id="field-warranty_card"' in html_text and "保修卡号" in html_text
+    assert 'id="field-symptom"' in html_text
+    assert read(state) == before  # a preview writes nothing
+
+    document["spec"]["workflow"] = "no_such_flow"
+    broken = admin.post("/admin/definitions/TicketType/preview", json={"document": document})
+    assert 'id="preview-problems"' in broken.get_data(as_text=True)
+    assert "no_such_flow" in broken.get_data(as_text=True)
+
+
+def test_the_preview_is_for_admins_only(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any], login: Any
+) -> None:
+    make_user("ann", "agent")
+    login("ann")
+    assert client.post("/admin/definitions/TicketType/preview", json={}).status_code == 403

@@ -108,3 +108,45 @@ def test_admin_fixes_a_condition_typo_and_publishes_a_new_field(browser: Browser
     agent.select_option("#field-service_mode", "on_site")
     assert agent.locator("#field-warranty_card").is_visible()
     browser.shot(agent, "07-agent-form-has-the-field")
+
+
+def test_admin_adds_a_required_field_without_touching_yaml(browser: Browser) -> None:
+    """The field rows and the live preview: add a row, name it, tick required, publish."""
+    url = browser.url
+    admin = browser.person("admin")
+    admin.goto(f"{url}/admin/definitions/TicketType/repair/edit")
+    admin.click("#editor-tabs [data-view=fields]")
+    admin.wait_for_selector("#field-rows tr[data-field=symptom]")
+    admin.click("#add-field")
+    row = admin.locator("#field-rows tr").last
+    for prop, value in (
+        ("key", "warranty_card"),
+        ("title.zh", "保修卡号"),
+        ("title.en", "Warranty card"),
+    ):
+        row.locator(f"[data-prop='{prop}']").fill(value)
+        row.locator(f"[data-prop='{prop}']").press("Tab")
+    row.locator("[data-prop=required]").check()
+    # Drag the new row one up, above the customer's signature.
+    rows = admin.locator("#field-rows tr")
+    count = rows.count()
+    assert rows.nth(count - 2).get_attribute("data-field") == "customer_signature"
+    rows.nth(count - 1).locator(".gd-drag").drag_to(rows.nth(count - 2))
+    assert rows.nth(count - 2).get_attribute("data-field") == "warranty_card"
+    assert rows.nth(count - 1).get_attribute("data-field") == "customer_signature"
+    preview = admin.frame_locator("#field-preview")
+    preview.locator("#field-warranty_card").wait_for(state="attached")
+    browser.shot(admin, "01-field-rows-and-preview")
+
+    with admin.expect_navigation():
+        admin.click("#action-publish")
+    assert admin.url.endswith("/admin/definitions/TicketType/repair/")
+    browser.shot(admin, "02-published")
+
+    agent = browser.person("agent1")
+    agent.goto(f"{url}/tickets/new?type=repair")
+    label = agent.locator("label[for=field-warranty_card]")
+    assert "保修卡号" in label.inner_text()
+    agent.click("#ticket-create-submit")
+    assert agent.locator("#error-warranty_card").count() == 1  # required
+    browser.shot(agent, "03-agent-form-requires-the-field")

@@ -174,6 +174,10 @@ class DefinitionKindView(SecuredView):
         text = yaml_of(shown.document) if shown is not None else new_definition_text(self.kind)
         return self._render_editor(key, history, text, extensions, editing=shown)
 
+    def _editor_context(self) -> dict[str, Any]:
+        """More for the editor's template (its panels): kind-specific views add here."""
+        return {}
+
     @staticmethod
     def _revision_to_show(history: list[DefinitionRevision]) -> DefinitionRevision | None:
         """``?revision=N`` when asked, else the waiting draft, else the active revision."""
@@ -283,6 +287,7 @@ class DefinitionKindView(SecuredView):
             validated=validated,
             schema=editor_schema(self.kind, extensions),
             panels=panels_for(self.kind),
+            **self._editor_context(),
         )
         if not errors_of(problems):
             return page

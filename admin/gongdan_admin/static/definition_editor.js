@@ -133,22 +133,18 @@
     });
   }
 
-  function yamlToForm() {
+  function documentFromYaml() {
     return post({ yaml: cm.getValue() }).then(function (result) {
       if (!result.ok) {
         problems = result.body.problems.map(function (p) { p.here = true; return p; });
         showProblemsInYaml();
         throw new Error(data.labels.notYaml);
       }
-      buildForm(result.body.document);
+      return result.body.document;
     });
   }
 
-  function formToYaml() {
-    if (!structured) return Promise.resolve();
-    var value = structured.getValue();
-    // Untouched: keep the text as typed (its layout and comments), not the form's rewrite.
-    if (JSON.stringify(value) === formStart) return Promise.resolve();
+  function yamlFromDocument(value) {
     return post({ document: value, like: cm.getValue() }).then(function (result) {
       if (!result.ok) throw new Error(data.labels.notConverted);
       if (result.body.yaml !== cm.getValue()) {
@@ -156,6 +152,37 @@
         clearMarks();  // the lines moved: the server's positions no longer apply
       }
     });
+  }
+
+  function yamlToForm() {
+    return documentFromYaml().then(buildForm);
+  }
+
+  function formToYaml() {
+    if (!structured) return Promise.resolve();
+    var value = structured.getValue();
+    // Untouched: keep the text as typed (its layout and comments), not the form's rewrite.
+    if (JSON.stringify(value) === formStart) return Promise.resolve();
+    return yamlFromDocument(value);
+  }
+
+  // Extra panels (see panels.py) register here: enter(document) when shown, and leave()
+  // giving the edited document (or null when nothing changed) when another view is chosen.
+  var panels = window.gongdanPanels || {};
+
+  function leave(current) {
+    if (current === "form") return formToYaml();
+    var panel = panels[current];
+    if (!panel || !panel.leave) return Promise.resolve();
+    var edited = panel.leave();
+    return edited ? yamlFromDocument(edited) : Promise.resolve();
+  }
+
+  function enter(next) {
+    if (next === "form") return yamlToForm();
+    var panel = panels[next];
+    if (!panel || !panel.enter) return Promise.resolve();
+    return documentFromYaml().then(function (value) { panel.enter(value, api); });
   }
 
   // --------------------------------------------------------------------------- switching
@@ -174,9 +201,8 @@
   function switchTo(next) {
     if (next === view) return Promise.resolve();
     status.textContent = "";
-    var leaving = view === "form" ? formToYaml() : Promise.resolve();
-    return leaving.then(function () {
-      return next === "form" ? yamlToForm() : null;
+    return leave(view).then(function () {
+      return enter(next);
     }).then(function () { show(next); }).catch(function (error) {
       show("yaml");
       status.textContent = error.message;
@@ -203,20 +229,21 @@
     });
   });
 
-  // A button posts the YAML; from the form view it is brought up to date first.
+  // A button posts the YAML; from another view it is brought up to date first.
   form.addEventListener("submit", function (event) {
-    if (view !== "form") { cm.save(); return; }
+    if (view === "yaml") { cm.save(); return; }
     event.preventDefault();
     var button = event.submitter;
     // form.submit() sends no button: the hidden input carries the action instead.
     actionInput.name = "action";
     actionInput.value = button && button.name === "action" ? button.value : "validate";
-    formToYaml().then(function () {
+    leave(view).then(function () {
       cm.save();
       form.submit();
     }).catch(function (error) { status.textContent = error.message; });
   });
 
+  var api = { post: post, csrf: csrf, problems: function () { return problems; } };
   window.gongdanEditor.switchTo = switchTo;
   showProblemsInYaml();
 })();
