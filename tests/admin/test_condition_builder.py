@@ -122,8 +122,8 @@ def test_an_unknown_field_is_shown_and_validate_names_it(admin: FlaskClient) -> 
     ("payload", "reason"),
     [
         ({"kind": "TicketType", "yaml": "kind: [unclosed"}, "editor.yaml:1"),
-        ({"kind": "Calendar", "yaml": "kind: Calendar\nkey: c\nspec: {}\n"}, "no conditions"),
-        ({"kind": "Workflow", "yaml": "kind: Role\nkey: r\nspec: {}\n"}, "not Role"),
+        ({"kind": "Calendar", "yaml": "kind: Calendar\nkey: c\nspec: {}\n"}, "Calendar"),
+        ({"kind": "Workflow", "yaml": "kind: Role\nkey: r\nspec: {}\n"}, "Role"),
         ({"yaml": "x"}, "'kind'"),
     ],
 )
