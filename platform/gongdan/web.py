@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gongdan import customers, fieldwork, i18n, portal
+from gongdan import customers, fieldwork, i18n, portal, reports
 from gongdan.accounts import views as accounts_views
 from gongdan.db import RETRY_AFTER_SECONDS, db, is_database_unavailable
 from gongdan.definitions.models import DefinitionRevision
@@ -182,6 +182,7 @@ def init_app(app: Flask) -> None:
     fieldwork.init_app(app)
     portal.init_app(app)
     customers.init_app(app)
+    reports.init_app(app)
     app.register_blueprint(bp)
     _register_error_pages(app)
     from gongdan import api  # after the error pages: the API wraps them for its own paths

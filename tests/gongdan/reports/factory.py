@@ -118,7 +118,7 @@ def build_report_world(session: Session) -> ReportWorld:
     session.add_all(users.values())
     revision = DefinitionRevision(
         kind="TicketType", key="any", revision=1, content_hash="x", document={},
-        status="active", author="test",
+        status="retired", author="test",
     )  # fmt: skip
     session.add(revision)
     session.flush()
