@@ -14,16 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, request
+from flask import request
 from flask_login import current_user
-from werkzeug.utils import secure_filename
 
 from gongdan.accounts.models import User
 from gongdan.audit.services import SECRET_COLUMNS, json_safe, record_change, snapshot
 from gongdan.db import db
 from gongdan_admin.fields import label_of
 from gongdan_admin.security import SecuredModelView
-from gongdan_admin.xlsx import XLSX_MIMETYPE, workbook
 
 
 def acting_user() -> User | None:
@@ -50,8 +48,9 @@ def previous_values(instance: object) -> dict[str, Any]:
 class AuditedModelView(SecuredModelView):
     """A secured model view whose every create, update and delete is audited.
 
-    Exports CSV and XLSX. ``audit_relations`` maps a foreign-key column to the relationship
-    whose readable label the audit entry carries beside the id (``{"lead_id": "lead"}``).
+    Exports CSV and XLSX (through tablib and openpyxl). ``audit_relations`` maps a foreign-key
+    column to the relationship whose readable label the audit entry carries beside the id
+    (``{"lead_id": "lead"}``).
     """
 
     export_types = ["csv", "xlsx"]
@@ -123,24 +122,6 @@ class AuditedModelView(SecuredModelView):
             before=self._described(model, snapshot(model)),
             summary=label_of(model),
             address=request.remote_addr,
-        )
-
-    # ---------------------------------------------------------------------- XLSX export
-
-    def _export_tablib(self, export_type: str, return_url: str) -> Any:
-        if export_type != "xlsx":
-            return super()._export_tablib(export_type, return_url)
-        headers = [str(title) for _name, title in self._export_columns]
-        _count, data = self._export_data()
-        rows = [
-            [self.get_export_value(row, name) for name, _ in self._export_columns] for row in data
-        ]
-        filename = secure_filename(self.get_export_name(export_type="xlsx"))
-        content = workbook(headers, rows, title=str(self.name or self.model.__name__))
-        return Response(
-            content,
-            mimetype=XLSX_MIMETYPE,
-            headers={"Content-Disposition": f"attachment;filename={filename}"},
         )
 
     # ------------------------------------------------------------------------- helpers
