@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import create, definitions, listing, sweep
+from bench import create, definitions, listing, reports, sweep
 from bench.database import BACKLOG, HISTORY
 from bench.report import Figure, print_table
 
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Callable[[], list[Figure]]] = {
     "list": listing.run,
     "create": create.run,
     "sla": sweep.run,
+    "reports": reports.run,
 }
 
 RESULTS = Path(__file__).with_name("results.json")

@@ -125,7 +125,7 @@ def volume(params: ReportParams, dialect: str) -> Select[Any]:
     )
 
 
-def _stopped_clock(metric: str) -> tuple[Any, FromClause]:
+def _stopped_clock(params: ReportParams, metric: str) -> tuple[Any, FromClause]:
     clock = SlaClock.__table__.alias(f"{metric}_clock")
     joined = Ticket.__table__.outerjoin(
         clock,
@@ -133,6 +133,9 @@ def _stopped_clock(metric: str) -> tuple[Any, FromClause]:
             clock.c.ticket_id == Ticket.id,
             clock.c.metric == metric,
             clock.c.stopped_at.is_not(None),
+            # Implied (a clock starts when or after its ticket is created), but it lets
+            # PostgreSQL read only the period's clocks through ix_sla_clocks_metric_started.
+            clock.c.started_at >= params.start,
         ),
     )
     return clock.c, joined
@@ -140,7 +143,7 @@ def _stopped_clock(metric: str) -> tuple[Any, FromClause]:
 
 def first_response(params: ReportParams, dialect: str) -> Select[Any]:
     """Time to the first response of responded tickets: wall clock and business time."""
-    clock, source = _stopped_clock("first_response")
+    clock, source = _stopped_clock(params, "first_response")
     rows = ticket_rows(
         params,
         {
@@ -155,7 +158,7 @@ def first_response(params: ReportParams, dialect: str) -> Select[Any]:
 
 def resolution(params: ReportParams, dialect: str) -> Select[Any]:
     """Time to resolution of resolved tickets: mean and median, wall clock and business time."""
-    clock, source = _stopped_clock("resolution")
+    clock, source = _stopped_clock(params, "resolution")
     rows = ticket_rows(
         params,
         {

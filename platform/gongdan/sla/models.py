@@ -46,6 +46,19 @@ class SlaClock(Base):
             postgresql_where=text("stopped_at IS NULL"),
             sqlite_where=text("stopped_at IS NULL"),
         ),
+        # The /reports business times and on-time rates: one metric's clocks started in a
+        # period, read by an index-only scan (migration 0008).
+        Index(
+            "ix_sla_clocks_metric_started",
+            "metric",
+            "started_at",
+            postgresql_include=[
+                "ticket_id",
+                "stopped_at",
+                "met",
+                "business_seconds_used_before_pause",
+            ],
+        ),
         # The overdue queue and its count: running clocks by deadline, with their ticket.
         Index(
             "ix_sla_clocks_running_due",
