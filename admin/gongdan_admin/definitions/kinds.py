@@ -38,7 +38,7 @@ _COMMON_REF = "common.json#/$defs/"
 
 @dataclass(frozen=True, slots=True)
 class KindPage:
-    """Where one kind's admin pages live: ``/admin/definitions/<kind>/``, endpoint and name."""
+    """Where one kind's admin pages live (``/admin/definitions/<kind>/``), endpoint and name."""
 
     kind: str
     name: Any
@@ -51,7 +51,8 @@ class KindPage:
 
     @property
     def url(self) -> str:
-        return f"/admin/definitions/{self.kind}"
+        """Relative, so Flask-Admin puts it under the admin's own URL."""
+        return f"definitions/{self.kind}"
 
 
 def kind_pages(extensions: Extensions) -> list[KindPage]:

@@ -8,6 +8,8 @@ URLs under ``/admin/definitions/<Kind>/``::
     /<key>/edit           the editor (YAML and form); POST: validate, diff, save, publish
     /<key>/rollback       POST: re-activate an earlier revision
     /convert              POST (JSON): YAML → document and back, for switching editor views
+    /preview              POST (JSON, TicketType only): the generated create form, see
+                          :mod:`gongdan_admin.definitions.ticket_types`
 
 Every write goes through :mod:`gongdan_admin.definitions.changes` (audited, one transaction);
 every page derives from :class:`~gongdan_admin.security.SecuredView`.
