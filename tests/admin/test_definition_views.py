@@ -215,6 +215,43 @@ def test_save_creates_a_draft_and_diff_shows_it_against_the_active(
     assert not re.findall(r'<span class="gd-diff-remove">', page)
 
 
+def test_a_saved_draft_links_to_its_dry_run(admin: FlaskClient, read: Any) -> None:
+    assert 'id="dry-run-link"' not in admin.get(f"{REPAIR}/edit").get_data(as_text=True)
+    assert 'id="dry-run-link"' not in admin.get(f"{REPAIR}/").get_data(as_text=True)
+    text = with_new_field(editor_text(admin, f"{REPAIR}/edit"), REQUIRED_FIELD)
+    press(admin, f"{REPAIR}/edit", text, "save")
+    draft_id = read(
+        lambda s: s.scalar(
+            select(DefinitionRevision.id).where(DefinitionRevision.status == "draft")
+        )
+    )
+    link = f'id="dry-run-link" href="/admin/dry-run/?revision={draft_id}"'
+    assert link in admin.get(f"{REPAIR}/edit").get_data(as_text=True)
+    assert link in admin.get(f"{REPAIR}/").get_data(as_text=True)
+    report = admin.get(f"/admin/dry-run/?revision={draft_id}")
+    assert report.status_code == 200 and 'id="dry-run-samples"' in report.get_data(as_text=True)
+
+
+def test_only_a_breaking_publish_links_to_the_migration(admin: FlaskClient, read: Any) -> None:
+    optional = REQUIRED_FIELD.replace("required: true", "required: false")
+    text = with_new_field(editor_text(admin, f"{REPAIR}/edit"), optional)
+    response = admin.post(
+        f"{REPAIR}/edit", data={"yaml": text, "action": "publish"}, follow_redirects=True
+    )
+    assert 'id="migrate-link"' not in response.get_data(as_text=True)
+
+    old_id = read(lambda s: active_revision(s, "TicketType", "repair").id)
+    text = editor_text(admin, f"{REPAIR}/edit").replace("required: false", "required: true", 1)
+    response = admin.post(
+        f"{REPAIR}/edit", data={"yaml": text, "action": "publish"}, follow_redirects=True
+    )
+    new_id = read(lambda s: active_revision(s, "TicketType", "repair").id)
+    assert new_id != old_id
+    page = response.get_data(as_text=True)
+    assert f'href="/admin/migrate/?old={old_id}&amp;new={new_id}" id="migrate-link"' in page
+    assert 'data-open-tickets="0"' in page
+
+
 # ---------------------------------------------------------------------- publish and rollback
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from tests.gongdan.tickets.conftest import World
 from tests.gongdan.tickets.test_migration import publish_edited, rename_waiting_customer
 
 from gongdan.audit.models import AuditEntry
+from gongdan.definitions.registry import active_revision
 from gongdan.jobs import job_runner
 from gongdan.tickets.models import Ticket, TicketMigration
 from gongdan.tickets.services import run_transition
@@ -102,3 +105,31 @@ def test_post_forms_carry_a_csrf_token() -> None:
     # CSRF is off in these tests and on in production: the form must carry the token.
     template = TEMPLATES / "migrate.html"
     assert "{{ csrf_token() }}" in template.read_text(encoding="utf-8")
+
+
+def test_a_breaking_publish_in_the_editor_links_to_the_migration(
+    client: FlaskClient, world: World, new_repair: Callable[..., Ticket]
+) -> None:
+    session = world.session
+    new_repair()
+    new_repair()
+    old = active_revision(session, "Workflow", "repair_flow")
+    assert old is not None
+    old_id = old.id
+    log_in(client, world, "admin")
+    url = "/admin/definitions/Workflow/repair_flow/edit"
+    page = client.get(url).get_data(as_text=True)
+    text = html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    renamed = text.replace("waiting_customer", "awaiting_reply")
+    published = client.post(url, data={"yaml": renamed, "action": "publish"})
+    assert published.status_code == 302, published.get_data(as_text=True)
+    session.expire_all()
+    new = active_revision(session, "Workflow", "repair_flow")
+    assert new is not None and new.id != old_id
+    detail = client.get(published.headers["Location"]).get_data(as_text=True)
+    link = f'href="/admin/migrate/?old={old_id}&amp;new={new.id}" id="migrate-link"'
+    assert f'{link} data-open-tickets="2"' in detail
+    assert "仍有 2 张未关闭工单停留在修订 1" in detail  # the admin reads Chinese
+    # Nothing in flight disappears: the tickets stay pinned to the old revision.
+    pinned = session.scalars(select(Ticket.workflow_revision_id)).all()
+    assert pinned == [old_id, old_id]

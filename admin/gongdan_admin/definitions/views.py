@@ -24,6 +24,8 @@ from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import expose
 from flask_babel import gettext
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from gongdan.db import db
@@ -33,6 +35,7 @@ from gongdan.definitions.models import DefinitionRevision
 from gongdan.definitions.problems import Problem
 from gongdan.definitions.registry import revision_history
 from gongdan.errors import DefinitionError, DefinitionNotFound
+from gongdan.tickets.migration import MIGRATABLE_KINDS, plan_migration
 from gongdan_admin.definitions.changes import (
     Actor,
     publish_audited,
@@ -71,6 +74,32 @@ def current_actor() -> Actor:
 def new_definition_text(kind: str) -> str:
     """What the new-definition editor starts with: the envelope, to be filled in."""
     return f"kind: {kind}\nkey: \ntitle: {{zh: , en: }}\nspec: {{}}\n"
+
+
+def migration_notice(
+    session: Session, previous: DefinitionRevision | None, published: DefinitionRevision
+) -> Markup | None:
+    """After a breaking publish: how many open tickets stay on ``previous``, and a link to move
+    them; ``None`` when nothing breaks (or nothing was active before).
+
+    The tickets keep working on the revision they are pinned to until an admin moves them.
+    """
+    if previous is None or previous.id == published.id or published.kind not in MIGRATABLE_KINDS:
+        return None
+    plan = plan_migration(session, previous.id, published.id)
+    if not plan.changes:
+        return None
+    link = url_for("migrate.index", old=previous.id, new=published.id)
+    text = gettext(
+        "Revision %(number)s has breaking changes: %(count)s open tickets are still on revision "
+        "%(old)s and keep working on it until they are moved.",
+        number=published.revision,
+        count=plan.open_tickets,
+        old=previous.revision,
+    )
+    return Markup('{} <a href="{}" id="migrate-link" data-open-tickets="{}">{}</a>').format(
+        text, link, plan.open_tickets, gettext("Move the open tickets")
+    )
 
 
 class DefinitionKindView(SecuredView):
@@ -239,6 +268,7 @@ class DefinitionKindView(SecuredView):
     ) -> dict[str, Any] | Response:
         definition = parsed.definition
         assert definition is not None
+        previous = active_of(history)
         draft = latest_draft(history)
         if draft is None or draft.content_hash != definition.content_hash:
             draft = save_audited_draft(db.session, definition, actor=current_actor())
@@ -249,10 +279,15 @@ class DefinitionKindView(SecuredView):
         except DefinitionError as error:
             flash(gettext("Not published: %(reason)s", reason=error.message), "error")
             return {"parsed": parsed, "problems": list(error.problems), "action": "publish"}
-        flash(
-            gettext("Revision %(number)s is published and active.", number=published.revision),
-            "success",
+        published_text = gettext(
+            "Revision %(number)s is published and active.", number=published.revision
         )
+        notice = migration_notice(db.session, previous, published)
+        db.session.rollback()
+        if notice is None:
+            flash(published_text, "success")
+        else:
+            flash(Markup("{} {}").format(published_text, notice), "warning")
         return redirect(url_for(".detail", key=published.key))
 
     def _render_editor(
