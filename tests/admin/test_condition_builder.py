@@ -5,35 +5,18 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from gongdan.db import db
 from gongdan.definitions.loader import load_text
-from gongdan.definitions.packs import load_pack
-from gongdan.definitions.registry import install_pack
 
-PACK = Path(__file__).resolve().parents[2] / "definitions" / "after_sales"
 REPAIR = "/admin/definitions/TicketType/repair"
 VOCABULARY = "/admin/condition-builder/vocabulary"
 APPLY = "/admin/condition-builder/apply"
 ON_SITE = {"field": "ticket.service_mode", "op": "eq", "value": "on_site"}
-
-
-@pytest.fixture
-def admin(
-    app: Flask, client: FlaskClient, make_user: Callable[..., Any], login: Any
-) -> FlaskClient:
-    """``client`` logged in as an admin, with the default pack installed."""
-    with app.app_context():
-        install_pack(db.session, load_pack(PACK), author="tests")
-    make_user("root", "admin")
-    login("root")
-    return client
 
 
 def editor_text(client: FlaskClient, url: str) -> str:

@@ -26,18 +26,6 @@ SERVICE_MODES = "/admin/definitions/OptionList/service_modes"
 
 
 @pytest.fixture
-def admin(
-    app: Flask, client: FlaskClient, make_user: Callable[..., Any], login: Any
-) -> FlaskClient:
-    """``client`` logged in as an admin, with the default pack installed."""
-    with app.app_context():
-        install_pack(db.session, load_pack(PACK), author="tests")
-    make_user("root", "admin")
-    login("root")
-    return client
-
-
-@pytest.fixture
 def read(app: Flask) -> Callable[[Callable[[Session], Any]], Any]:
     """Run a query in an app context of its own.
 

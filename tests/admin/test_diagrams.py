@@ -26,15 +26,6 @@ spec:
 """
 
 
-@pytest.fixture
-def admin(client: FlaskClient, make_user: Callable[..., Any], login: Callable[..., Any],
-          runner: Any) -> FlaskClient:  # fmt: skip
-    assert runner.invoke(args=["init"]).exit_code == 0
-    make_user("root", "admin")
-    login("root")
-    return client
-
-
 def test_the_active_workflows_are_drawn_one_at_a_time(admin: FlaskClient) -> None:
     page = admin.get("/admin/workflow-diagram/").get_data(as_text=True)
     assert 'id="workflow-picker"' in page and "flowchart LR" in page
