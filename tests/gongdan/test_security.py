@@ -13,19 +13,16 @@ The notification template sandbox is tested in ``notifications/test_template_san
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 from tests.conftest import TEST_PASSWORD
 from tests.gongdan.fieldwork.factories import (
     Site,
-    build_site,
     create_repair,
     csrf_token_of,
     png_bytes,
@@ -40,21 +37,6 @@ from gongdan.customers.models import Contact, Customer
 from gongdan.db import db, utcnow
 from gongdan.tickets import services
 from gongdan.tickets.models import Ticket, TicketAttachment, TicketComment, TicketEvent
-from gongdan.tickets.pinning import clear_pinned_cache
-
-
-@pytest.fixture
-def site(app: Flask) -> Iterator[Site]:
-    clear_pinned_cache()
-    yield build_site(app)
-    clear_pinned_cache()
-
-
-@pytest.fixture
-def csrf_site(csrf_app: Flask) -> Iterator[Site]:
-    clear_pinned_cache()
-    yield build_site(csrf_app)
-    clear_pinned_cache()
 
 
 def rows(site: Site) -> dict[str, int]:

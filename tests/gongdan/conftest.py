@@ -1,4 +1,8 @@
-"""Fixtures of the engineer page tests: the default pack, people and customers."""
+"""Fixtures shared by the engine's tests: a site with the default pack, people and customers.
+
+Used by the field-work, portal and security tests (``tests/gongdan/fieldwork/factories.py``
+builds it).
+"""
 
 from __future__ import annotations
 
