@@ -1,0 +1,23 @@
+"""Reports: the daily summary the dashboard reads (issue 7).
+
+Placeholder: the reports work fills this in.
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-06 12:00:00
+"""
+
+from __future__ import annotations
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
