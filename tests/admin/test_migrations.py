@@ -133,3 +133,56 @@ def test_a_breaking_publish_in_the_editor_links_to_the_migration(
     # Nothing in flight disappears: the tickets stay pinned to the old revision.
     pinned = session.scalars(select(Ticket.workflow_revision_id)).all()
     assert pinned == [old_id, old_id]
+
+
+def with_transfer_path(text: str) -> str:
+    """The repair workflow's editor text with a new path: callback → quality."""
+    callback = "    callback:\n      - customer_service\n"
+    assert callback in text
+    return text.replace(callback, callback + "      - quality\n")
+
+
+def test_a_publish_that_only_adds_moves_the_open_tickets_at_once(
+    app: Flask, client: FlaskClient, world: World, new_repair: Callable[..., Ticket]
+) -> None:
+    session = world.session
+    new_repair()
+    new_repair()
+    old = active_revision(session, "Workflow", "repair_flow")
+    assert old is not None
+    old_id = old.id
+    log_in(client, world, "admin")
+    url = "/admin/definitions/Workflow/repair_flow/edit"
+    page = client.get(url).get_data(as_text=True)
+    text = html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    # A new transfer path breaks nothing: the open tickets need no mapping.
+    added = with_transfer_path(text)
+    assert added != text
+    published = client.post(url, data={"yaml": added, "action": "publish"})
+    assert published.status_code == 302, published.get_data(as_text=True)
+    session.expire_all()
+    new = active_revision(session, "Workflow", "repair_flow")
+    assert new is not None and new.id != old_id
+    detail = client.get(published.headers["Location"]).get_data(as_text=True)
+    assert 'id="migrate-link"' not in detail
+    migration = session.scalars(select(TicketMigration)).one()
+    assert f'href="/admin/migrate/{migration.id}" id="auto-migration-link"' in detail
+    assert "2 张未关闭工单现在迁移到修订 2" in detail
+    assert migration.mapping == {"states": {}, "fields": {}}
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "migrate_tickets")).one()
+    assert audit.actor_name == "admin"
+
+    job_runner(app).run_pending()
+    session.expire_all()
+    assert session.scalars(select(Ticket.workflow_revision_id)).all() == [new.id, new.id]
+
+
+def test_a_publish_with_no_open_tickets_queues_no_move(client: FlaskClient, world: World) -> None:
+    log_in(client, world, "admin")
+    url = "/admin/definitions/Workflow/repair_flow/edit"
+    page = client.get(url).get_data(as_text=True)
+    text = html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    added = with_transfer_path(text)
+    published = client.post(url, data={"yaml": added, "action": "publish"}, follow_redirects=True)
+    assert 'id="auto-migration-link"' not in published.get_data(as_text=True)
+    assert world.session.scalars(select(TicketMigration)).all() == []

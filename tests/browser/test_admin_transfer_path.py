@@ -1,8 +1,8 @@
 """An admin adds a transfer path to the repair workflow; a dispatcher can then use it.
 
-Tickets are pinned to the workflow revision they were opened on: a demo ticket open during the
-publish keeps the old transfer paths until the admin moves it (the migrate page), and then
-offers the new one.
+Tickets are pinned to the workflow revision they were opened on. A new transfer path only adds,
+so publishing it moves the open demo ticket to the new revision at once (a migration with no
+mapping, linked from the publish notice); the ticket then offers the new path.
 """
 
 from __future__ import annotations
@@ -102,23 +102,17 @@ def test_admin_adds_a_transfer_path_and_a_dispatcher_uses_it(
         admin.click("#action-publish")
     assert admin.url.endswith("/admin/definitions/Workflow/repair_flow/")
     assert admin.locator("#migrate-link").count() == 0  # a new path breaks nothing
+    moving = admin.locator("#auto-migration-link")
+    assert int(moving.get_attribute("data-open-tickets") or 0) >= 1
     browser.shot(admin, "03-published")
     new_id = _revision_id(live_site)
+    assert new_id != old_id
 
-    # In flight: still pinned to the revision it was opened on, with its old paths.
-    open_ticket(dispatcher, url, number)
-    assert "quality" not in _offered(dispatcher)
-
-    admin.goto(f"{url}/admin/migrate/?old={old_id}&new={new_id}")
-    moves = int(admin.locator("#migrate-preview").get_attribute("data-moves") or 0)
-    assert moves >= 1
-    browser.shot(admin, "04-migrate")
-    with admin.expect_navigation():
-        admin.click("button[name=action][value=start]")
     job_runner(live_site.app).run_pending()
-    admin.reload()
+    with admin.expect_navigation():
+        moving.click()
     assert admin.locator("[data-status=done]").count() == 1
-    browser.shot(admin, "05-migrated")
+    browser.shot(admin, "04-moved")
 
     open_ticket(dispatcher, url, number)
     assert "quality" in _offered(dispatcher)
@@ -126,5 +120,5 @@ def test_admin_adds_a_transfer_path_and_a_dispatcher_uses_it(
     dispatcher.fill("#transfer-reason", "请质检部复核")
     with dispatcher.expect_navigation():
         dispatcher.click("#transfer-submit")
-    browser.shot(dispatcher, "06-transferred")
+    browser.shot(dispatcher, "05-transferred")
     assert _demo_ticket(live_site)[1] == "quality"

@@ -35,7 +35,8 @@ from gongdan.definitions.models import DefinitionRevision
 from gongdan.definitions.problems import Problem
 from gongdan.definitions.registry import revision_history
 from gongdan.errors import DefinitionError, DefinitionNotFound
-from gongdan.tickets.migration import MIGRATABLE_KINDS, plan_migration
+from gongdan.tickets.migration import MIGRATABLE_KINDS, plan_migration, start_migration
+from gongdan.workflow.remap import RevisionMapping
 from gongdan_admin.definitions.changes import (
     Actor,
     publish_audited,
@@ -77,18 +78,44 @@ def new_definition_text(kind: str) -> str:
 
 
 def migration_notice(
-    session: Session, previous: DefinitionRevision | None, published: DefinitionRevision
-) -> Markup | None:
-    """After a breaking publish: how many open tickets stay on ``previous``, and a link to move
-    them; ``None`` when nothing breaks (or nothing was active before).
+    session: Session,
+    previous: DefinitionRevision | None,
+    published: DefinitionRevision,
+    actor: Actor | None = None,
+) -> tuple[Markup, str] | None:
+    """What happens to the open tickets pinned to ``previous`` after ``published`` went live.
 
-    The tickets keep working on the revision they are pinned to until an admin moves them.
+    * A change that only adds (a new optional field, a new state or transfer path) moves them
+      at once (DESIGN §5.4): a migration with an empty mapping is queued, audited as the
+      publishing admin's, and the notice links to its progress.
+    * A breaking change leaves them on ``previous`` — they keep working there — and the notice
+      links to the migrate page, where the admin maps states and fields.
+
+    Returns the notice and its flash category; ``None`` when there is nothing to say (no open
+    ticket on ``previous``, nothing was active before, or the kind pins no tickets). Commits
+    when it queues a migration.
     """
     if previous is None or previous.id == published.id or published.kind not in MIGRATABLE_KINDS:
         return None
     plan = plan_migration(session, previous.id, published.id)
     if not plan.changes:
-        return None
+        if plan.open_tickets == 0 or plan.blocked:
+            return None
+        migration = start_migration(
+            session,
+            actor.user if actor is not None else None,
+            plan,
+            RevisionMapping(),
+            address=actor.address if actor is not None else None,
+        )
+        text = gettext(
+            "The change only adds: %(count)s open tickets move to revision %(number)s now.",
+            count=plan.open_tickets,
+            number=published.revision,
+        )
+        link = url_for("migrate.result", migration_id=migration.id)
+        notice = Markup('{} <a href="{}" id="auto-migration-link" data-open-tickets="{}">{}</a>')
+        return notice.format(text, link, plan.open_tickets, gettext("See the move")), "info"
     link = url_for("migrate.index", old=previous.id, new=published.id)
     text = gettext(
         "Revision %(number)s has breaking changes: %(count)s open tickets are still on revision "
@@ -97,9 +124,8 @@ def migration_notice(
         count=plan.open_tickets,
         old=previous.revision,
     )
-    return Markup('{} <a href="{}" id="migrate-link" data-open-tickets="{}">{}</a>').format(
-        text, link, plan.open_tickets, gettext("Move the open tickets")
-    )
+    notice = Markup('{} <a href="{}" id="migrate-link" data-open-tickets="{}">{}</a>')
+    return notice.format(text, link, plan.open_tickets, gettext("Move the open tickets")), "warning"
 
 
 class DefinitionKindView(SecuredView):
@@ -282,12 +308,13 @@ class DefinitionKindView(SecuredView):
         published_text = gettext(
             "Revision %(number)s is published and active.", number=published.revision
         )
-        notice = migration_notice(db.session, previous, published)
+        notice = migration_notice(db.session, previous, published, current_actor())
         db.session.rollback()
         if notice is None:
             flash(published_text, "success")
         else:
-            flash(Markup("{} {}").format(published_text, notice), "warning")
+            text, category = notice
+            flash(Markup("{} {}").format(published_text, text), category)
         return redirect(url_for(".detail", key=published.key))
 
     def _render_editor(
