@@ -13,9 +13,12 @@ from gongdan.channels import models as channels_models
 from gongdan.customers import models as customers_models
 from gongdan.db import Base
 from gongdan.definitions import models as definitions_models
+from gongdan.knowledge import models as knowledge_models
 from gongdan.notifications import models as notifications_models
+from gongdan.reports import models as reports_models
 from gongdan.routing import models as routing_models
 from gongdan.sla import models as sla_models
+from gongdan.surveys import models as surveys_models
 from gongdan.tickets import models as tickets_models
 
 __all__ = [
@@ -26,8 +29,11 @@ __all__ = [
     "channels_models",
     "customers_models",
     "definitions_models",
+    "knowledge_models",
     "notifications_models",
+    "reports_models",
     "routing_models",
     "sla_models",
+    "surveys_models",
     "tickets_models",
 ]

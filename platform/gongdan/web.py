@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from gongdan import customers, fieldwork, i18n, portal, reports
+from gongdan import customers, fieldwork, i18n, knowledge, portal, reports
 from gongdan.accounts import views as accounts_views
 from gongdan.db import RETRY_AFTER_SECONDS, db, is_database_unavailable
 from gongdan.definitions.models import DefinitionRevision
@@ -183,6 +183,10 @@ def init_app(app: Flask) -> None:
     portal.init_app(app)
     customers.init_app(app)
     reports.init_app(app)
+    knowledge.init_app(app)
+    from gongdan import surveys
+
+    surveys.init_app(app)
     app.register_blueprint(bp)
     _register_error_pages(app)
     from gongdan import api  # after the error pages: the API wraps them for its own paths

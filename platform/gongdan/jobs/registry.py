@@ -24,6 +24,7 @@ CORE_JOB_MODULES: tuple[str, ...] = (
     "gongdan.automations.tasks",
     "gongdan.sla.tasks",
     "gongdan.tickets.tasks",
+    "gongdan.surveys.tasks",
 )
 
 _jobs: dict[str, JobFunction] = {}

@@ -1,7 +1,8 @@
 """The periodic sweeps and the loop that runs them in exactly one process.
 
 Sweeps, in order: the SLA escalation sweep (``gongdan.sla.tasks.run_sweep``, when that module
-exists), scheduled automations, then the outbox (last, so it enqueues what the others wrote).
+exists), scheduled automations, callback surveys, then the outbox (last, so it enqueues what
+the others wrote).
 Each reads what is due from the database, so a scheduler that was down simply catches up.
 
 ``gongdan scheduler`` holds a lock while it runs so a second copy only waits: a Redis lock
@@ -55,6 +56,12 @@ def _automation_sweep(now: datetime | None) -> Any:
     return sweep_automations(now)
 
 
+def _survey_sweep(now: datetime | None) -> Any:
+    from gongdan.surveys.tasks import sweep_surveys
+
+    return sweep_surveys(now)
+
+
 def _outbox_sweep(now: datetime | None) -> Any:
     from gongdan.notifications.tasks import sweep_outbox
 
@@ -65,6 +72,7 @@ def _outbox_sweep(now: datetime | None) -> Any:
 SWEEPS: tuple[tuple[str, Callable[[datetime | None], Any]], ...] = (
     ("sla", _sla_sweep),
     ("automations", _automation_sweep),
+    ("surveys", _survey_sweep),
     ("outbox", _outbox_sweep),
 )
 

@@ -195,6 +195,7 @@ def enqueue_notification(
     event: str,
     context: Mapping[str, Any],
     event_id: int | None = None,
+    channels: Iterable[str] | None = None,
 ) -> list[int]:
     """Render NotificationTemplate ``template`` for ``ticket_id`` and write outbox rows.
 
@@ -203,7 +204,8 @@ def enqueue_notification(
     (``sla``, ``survey``). The dedupe key is ``{event_id}:{template}:{channel}:{recipient}``
     (without ``event_id``: ``{event}@{ticket_id}``), so repeating a call writes nothing twice;
     callers without an event id make ``event`` name the occurrence
-    (``sla:resolution:level2``). Returns the ids of the rows written.
+    (``sla:resolution:level2``). ``channels`` keeps only those of the template's channels (a
+    survey is sent on the channels its SurveyTemplate names). Returns the ids of the rows written.
     """
     definition = compiled_active_set(session).notification_templates.get(template)
     if definition is None:
@@ -218,7 +220,10 @@ def enqueue_notification(
     variables: dict[tuple[str, str], dict[str, Any]] = {}
     now = utcnow()
     rows: list[dict[str, Any]] = []
+    wanted = set(channels) if channels is not None else None
     for channel in definition.channels():
+        if wanted is not None and channel not in wanted:
+            continue
         targets = [_webhook_recipient()] if channel == "webhook" else people
         for person in targets:
             address = person.address(channel) if person is not None else None

@@ -1,10 +1,10 @@
-"""CSAT and NPS from callback survey answers — once the surveys domain stores them.
+"""CSAT and NPS from callback survey answers (``gongdan.surveys``).
 
-The reports read a table named :data:`SURVEY_ANSWERS_TABLE` from the models' metadata with at
-least ``ticket_id``, ``csat`` (the overall rating, 1–5) and ``nps`` (0–10), either may be
-``NULL``. While no such table exists (the surveys domain has not been built yet) the KPI says
-so — ``{"available": False}`` — instead of inventing numbers. The same single query then runs
-unchanged when the table appears:
+The reports read the surveys' ``survey_answers`` table
+(:class:`gongdan.surveys.models.SurveyAnswer`): ``ticket_id``, ``csat`` (the first rating
+question on the 1–5 scale) and ``nps`` (0–10), either may be ``NULL``. A period without
+answers says so — ``{"available": False}`` — instead of inventing numbers. One query per
+report:
 
 * CSAT — the share of answered ratings of 4 or 5, and the mean rating;
 * NPS — percentage of promoters (9–10) minus percentage of detractors (0–6).
@@ -21,6 +21,7 @@ from gongdan.db import Base
 from gongdan.reports.params import ReportParams
 from gongdan.reports.scope import ticket_rows
 from gongdan.reports.sql import by_group, count_where, ratio
+from gongdan.surveys import models as _surveys_models  # noqa: F401  (registers the table)
 from gongdan.tickets.models import Ticket
 
 #: The table of survey answers the KPI reads (see the module docstring for its columns).
@@ -57,11 +58,13 @@ def csat_query(params: ReportParams, answers: sa.Table) -> sa.Select[Any]:
 
 
 def summary(session: Session, params: ReportParams) -> dict[str, Any]:
-    """The ungrouped CSAT/NPS of the report, or ``{"available": False}`` without survey data."""
+    """The ungrouped CSAT/NPS of the report, or ``{"available": False}`` without answers."""
     answers = answers_table()
     if answers is None:
-        return {"available": False, "reason": f"no {SURVEY_ANSWERS_TABLE} table yet"}
+        return {"available": False, "reason": f"no {SURVEY_ANSWERS_TABLE} table"}
     row = session.execute(csat_query(params.grouped(None), answers)).mappings().one_or_none()
     values = {k: (float(v) if v is not None else None) for k, v in dict(row or {}).items()}
     values.pop("group_key", None)
+    if not values.get("answers"):
+        return {"available": False, "reason": "no survey answers in this period", **values}
     return {"available": True, **values}

@@ -116,6 +116,10 @@ class Ticket(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: The ticket this one follows up (a survey's ``create_ticket`` with ``link: parent``).
+    parent_ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tickets.id", ondelete="SET NULL"), index=True
+    )
 
     customer: Mapped[Customer | None] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
