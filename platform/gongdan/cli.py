@@ -74,7 +74,7 @@ def migrate_database(app: Flask) -> str | None:
     from gongdan.migrations import current_revision, upgrade_database
 
     with app.app_context():
-        upgrade_database(db.engine)
+        upgrade_database(db.engine, plugins=app.extensions["gongdan.plugins"])
         return current_revision(db.engine)
 
 
@@ -192,7 +192,7 @@ def db_upgrade_command(revision: str) -> None:
     """Migrate the database to REVISION (default: the latest)."""
     from gongdan.migrations import current_revision, upgrade_database
 
-    upgrade_database(db.engine, revision)
+    upgrade_database(db.engine, revision, plugins=current_app.extensions["gongdan.plugins"])
     click.echo(f"Database is at schema revision {current_revision(db.engine)}.")
 
 

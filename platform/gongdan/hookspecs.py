@@ -71,6 +71,21 @@ def gongdan_definition_packs() -> list[str]:  # type: ignore[empty-body]
 
 
 @hookspec
+def gongdan_migrations() -> dict[str, str]:  # type: ignore[empty-body]
+    """The plugin's Alembic migrations: ``{"spare_parts": "/path/to/its/versions"}``.
+
+    Each entry is one independent chain of revisions (the first has ``down_revision = None``)
+    recorded in its own version table, ``alembic_version_<name>``: the core's linear chain is
+    untouched and a plugin can be added or removed without the core noticing. ``gongdan init``
+    and ``gongdan db upgrade`` run the core's migrations first, then each plugin's (so a
+    plugin's tables may refer to core tables); downgrading runs the plugins' first. The
+    plugin's models derive from :class:`gongdan.db.Base` and are imported by the module the
+    entry point names, so loading the plugin puts its tables on the core metadata, which the
+    migrated schema must equal.
+    """
+
+
+@hookspec
 def gongdan_init_app(app: Flask) -> None:
     """Attach blueprints, admin views, jobs or CLI commands to the application."""
 

@@ -7,9 +7,19 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from gongdan.errors import PluginError
 from gongdan.hookspecs import hookimpl
+from gongdan.migrations import (
+    alembic_config,
+    current_revision,
+    downgrade_database,
+    plugin_migrations,
+    plugin_revision,
+    upgrade_database,
+)
 from gongdan.plugins import build_plugin_manager, plugin_keys
 
 
@@ -81,3 +91,88 @@ def test_plugin_that_fails_to_import_is_named(tmp_path: Path, monkeypatch) -> No
 
     with pytest.raises(PluginError, match="plugin 'broken'.*failed to load"):
         build_plugin_manager()
+
+
+_WIDGET_MIGRATION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "w0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "tp_widgets",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("ticket_id", sa.Integer(), sa.ForeignKey("tickets.id")),
+    )
+
+
+def downgrade():
+    op.drop_table("tp_widgets")
+"""
+
+
+@pytest.fixture
+def plugin_with_migrations(tmp_path: Path) -> object:
+    """A plugin whose migration chain creates one table that refers to a core table."""
+    versions = tmp_path / "versions"
+    versions.mkdir()
+    (versions / "w0001_widgets.py").write_text(_WIDGET_MIGRATION)
+
+    class WidgetPlugin:
+        @hookimpl
+        def gongdan_plugin_info(self) -> dict[str, str]:
+            return {"key": "widgets", "version": "1.0.0"}
+
+        @hookimpl
+        def gongdan_migrations(self) -> dict[str, str]:
+            return {"widgets": str(versions)}
+
+    return WidgetPlugin()
+
+
+def test_a_plugins_migrations_run_after_the_core_in_their_own_version_table(
+    tmp_path: Path, plugin_with_migrations: object
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'plugin.sqlite3'}")
+    manager = build_plugin_manager(discover=False, extra=[plugin_with_migrations])
+    core_head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+    upgrade_database(engine, plugins=manager)
+    upgrade_database(engine, plugins=manager)  # again: nothing to do
+
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {"tp_widgets", "alembic_version_widgets", "tickets"} <= tables
+    assert current_revision(engine) == core_head  # the core's chain is untouched
+    assert plugin_revision(engine, "widgets") == "w0001"
+
+    downgrade_database(engine, plugins=manager)
+    assert sa.inspect(engine).get_table_names() == ["alembic_version"]
+    engine.dispose()
+
+
+def test_without_the_plugin_its_tables_are_not_created(
+    tmp_path: Path, plugin_with_migrations: object
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'core.sqlite3'}")
+
+    upgrade_database(engine, plugins=build_plugin_manager(discover=False))
+
+    tables = set(sa.inspect(engine).get_table_names())
+    assert "tickets" in tables
+    assert not {"tp_widgets", "alembic_version_widgets"} & tables
+    engine.dispose()
+
+
+def test_a_migration_chain_that_is_not_a_folder_is_named(tmp_path: Path) -> None:
+    class Broken:
+        @hookimpl
+        def gongdan_migrations(self) -> dict[str, str]:
+            return {"broken": str(tmp_path / "nowhere")}
+
+    with pytest.raises(PluginError, match="migration chain 'broken'.*not a folder"):
+        plugin_migrations(build_plugin_manager(discover=False, extra=[Broken()]))

@@ -22,6 +22,8 @@ def _configure(connection: Any) -> None:
         compare_type=compare_type,
         render_item=render_item,
         include_object=include_object,
+        # A plugin's chain keeps its own version table (gongdan.migrations.alembic_config).
+        version_table=context.config.attributes.get("version_table", "alembic_version"),
     )
     with context.begin_transaction():
         context.run_migrations()
