@@ -5,7 +5,7 @@ written in English in the code. ``translations/zh`` holds the Chinese catalogue 
 ``zh_CN``: Babel spells that locale ``zh_Hans_CN``, which only finds ``zh``), shipped compiled
 (``messages.mo``) so a fresh clone needs no build step. To add messages::
 
-    pybabel extract -F platform/gongdan/translations/babel.cfg -k lazy_gettext --no-location \
+    pybabel extract -F platform/gongdan/translations/babel.cfg -k lazy_gettext -k N_ --no-location \
         --sort-output -o platform/gongdan/translations/messages.pot platform/gongdan admin
     # append the new msgids with their Chinese to zh/LC_MESSAGES/messages.po, then
     pybabel compile -d platform/gongdan/translations
@@ -21,8 +21,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, session
-from flask_babel import Babel, get_locale, lazy_gettext
+from flask_babel import Babel, get_locale, gettext, lazy_gettext
 from flask_login import current_user
+
+from gongdan.messages import Message
 
 #: Supported interface languages: code → its own name (shown in the language switch).
 LANGUAGES: dict[str, str] = {"zh_CN": "中文", "en": "English"}
@@ -98,6 +100,17 @@ def role_title(role: str) -> str:
     return local_text(definition.title if definition else None, role)
 
 
+def localise(text: str | None) -> str:
+    """``text`` in the current language: a core :class:`~gongdan.messages.Message` is translated
+    from its template and filled in again; other text is looked up as it stands (unknown text
+    is shown unchanged)."""
+    if not text:
+        return ""
+    if isinstance(text, Message):
+        return gettext(text.template, **text.params) if text.params else gettext(text.template)
+    return gettext(text)
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
@@ -110,3 +123,4 @@ def init_app(app: Flask) -> None:
         local_text=local_text,
         current_locale=current_locale_code,
     )
+    app.jinja_env.filters["localise"] = localise

@@ -37,6 +37,7 @@ from gongdan.forms import choices as picker
 from gongdan.forms import parse_submission
 from gongdan.forms.parse import filled
 from gongdan.forms.render import AttachmentLink, FormView, build_form
+from gongdan.i18n import localise
 from gongdan.sla import sla_status_many
 from gongdan.tickets import services
 from gongdan.tickets.models import CHANNELS, PRIORITIES, Ticket, TicketAttachment
@@ -226,7 +227,7 @@ def new() -> str | Response | tuple[str, int]:
     status = 200
     if request.method == "POST":
         values, errors = parse_submission(ticket_type, request.form)
-        errors = {k: gettext(v) for k, v in errors.items()}
+        errors = {k: localise(v) for k, v in errors.items()}
         if not errors:
             try:
                 ticket = services.create_ticket(
@@ -243,13 +244,17 @@ def new() -> str | Response | tuple[str, int]:
             else:
                 _store_uploads(ticket, ticket_type)
                 flash(gettext("Ticket %(number)s created.", number=ticket.number), "success")
+                # "Solved by this article" chosen from a knowledge-base suggestion.
+                from gongdan.knowledge.views import solve_new_ticket
+
+                solve_new_ticket(ticket, request.form.get("solved_by_article", ""))
                 return redirect(url_for("tickets.show", number=ticket.number))
         status = 422
     if not values:
         values = {f.key: f.default for f in ticket_type.fields if f.has_default}
     form = ticket_form(ticket_type, values, user=user, state=None, creating=True, errors=errors)
     general = [
-        f"{key}: {message}" if key else message
+        f"{key}: {localise(message)}" if key else localise(message)
         for key, message in errors.items()
         if key not in form.fields
     ]

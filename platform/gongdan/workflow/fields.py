@@ -36,6 +36,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from gongdan.errors import PluginError
+from gongdan.messages import N_, Message
 
 ValueKind = Literal[
     "text", "number", "bool", "date", "datetime", "choice", "choices", "reference", "object", "list"
@@ -129,21 +130,29 @@ def _number(value: object) -> Decimal | None:
 def _limit_error(number: Decimal, spec: Mapping[str, object]) -> str | None:
     low, high = _number(spec.get("min")), _number(spec.get("max"))
     if low is not None and number < low:
-        return f"{number} is less than the minimum {low}"
+        return Message(N_("%(number)s is less than the minimum %(low)s"), number=number, low=low)
     if high is not None and number > high:
-        return f"{number} is greater than the maximum {high}"
+        return Message(
+            N_("%(number)s is greater than the maximum %(high)s"), number=number, high=high
+        )
     return None
 
 
-def _check_text(pattern: re.Pattern[str] | None, what: str) -> ValueChecker:
+def _check_text(pattern: re.Pattern[str] | None = None, invalid: str = "") -> ValueChecker:
+    """Text, at most ``max_length`` long, matching ``pattern`` (``invalid``: the complaint)."""
+
     def check(value: object, spec: Mapping[str, object]) -> str | None:
         if not isinstance(value, str):
             return f"expected text, got {_describe(value)}"
         max_length = spec.get("max_length")
         if isinstance(max_length, int) and len(value) > max_length:
-            return f"text is {len(value)} characters long, more than max_length {max_length}"
+            return Message(
+                N_("%(length)s characters is longer than the %(max)s allowed"),
+                length=len(value),
+                max=max_length,
+            )
         if pattern is not None and value and not pattern.match(value):
-            return f"{value!r} is not a valid {what}"
+            return Message(invalid, value=value)
         return None
 
     return check
@@ -155,10 +164,12 @@ def _check_number(*, integer: bool, places: int | None) -> ValueChecker:
         if number is None:
             return f"expected a number, got {_describe(value)}"
         if integer and number != number.to_integral_value():
-            return f"expected a whole number, got {value}"
+            return Message(N_("expected a whole number, got %(value)s"), value=value)
         exponent = number.as_tuple().exponent
         if places is not None and isinstance(exponent, int) and exponent < -places:
-            return f"{value} has more than {places} decimal places"
+            return Message(
+                N_("%(value)s has more than %(places)s decimal places"), value=value, places=places
+            )
         return _limit_error(number, spec)
 
     return check
@@ -214,7 +225,11 @@ def _option_error(value: object, spec: Mapping[str, object]) -> str | None:
         return f"expected an option value, got {_describe(value)}"
     allowed = option_values(spec)
     if allowed is not None and value not in allowed:
-        return f"{value!r} is not one of the options ({', '.join(allowed)})"
+        return Message(
+            N_("%(value)r is not one of the options (%(options)s)"),
+            value=value,
+            options=", ".join(allowed),
+        )
     return None
 
 
@@ -230,7 +245,7 @@ def _check_multiselect(value: object, spec: Mapping[str, object]) -> str | None:
         if error:
             return error
     if len(set(map(str, value))) != len(value):
-        return "an option is chosen more than once"
+        return Message(N_("an option is chosen more than once"))
     return None
 
 
@@ -279,7 +294,9 @@ def _check_attachments(value: object, spec: Mapping[str, object]) -> str | None:
             return f"expected an attachment id or record, got {_describe(item)}"
     max_files = spec.get("max_files")
     if isinstance(max_files, int) and len(value) > max_files:
-        return f"{len(value)} files, more than max_files {max_files}"
+        return Message(
+            N_("%(count)s files, more than the %(max)s allowed"), count=len(value), max=max_files
+        )
     return None
 
 
@@ -306,10 +323,20 @@ def _core(name: str, kind: ValueKind, checker: ValueChecker, description: str) -
 
 
 _CORE_TYPES: tuple[FieldType, ...] = (
-    _core("text", "text", _check_text(None, "text"), "one line of text"),
-    _core("textarea", "text", _check_text(None, "text"), "several lines of text"),
-    _core("email", "text", _check_text(_EMAIL, "email address"), "an email address"),
-    _core("phone", "text", _check_text(_PHONE, "phone number"), "a phone number"),
+    _core("text", "text", _check_text(), "one line of text"),
+    _core("textarea", "text", _check_text(), "several lines of text"),
+    _core(
+        "email",
+        "text",
+        _check_text(_EMAIL, N_("%(value)r is not a valid email address")),
+        "an email address",
+    ),
+    _core(
+        "phone",
+        "text",
+        _check_text(_PHONE, N_("%(value)r is not a valid phone number")),
+        "a phone number",
+    ),
     _core("int", "number", _check_number(integer=True, places=None), "a whole number"),
     _core("decimal", "number", _check_number(integer=False, places=None), "a decimal number"),
     _core("money", "number", _check_number(integer=False, places=2), "an amount (2 places)"),

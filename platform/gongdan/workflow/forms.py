@@ -16,6 +16,7 @@ from typing import Any
 from gongdan.conditions import EvaluationContext
 from gongdan.definitions.compiled import CompiledField, CompiledTicketType
 from gongdan.errors import ValidationFailed
+from gongdan.messages import N_, Message
 from gongdan.workflow.engine import is_empty
 from gongdan.workflow.fields import FieldTypeRegistry, core_field_types
 
@@ -113,7 +114,9 @@ def _check_rows(
         for column in field.columns:
             cell = row.get(column.key) if isinstance(row, Mapping) else None
             if column.required and is_empty(cell):
-                return f"row {number}: {column.key!r} is required"
+                return Message(
+                    N_("row %(number)s: %(column)r is required"), number=number, column=column.key
+                )
             error = check_field_value(column, cell, registry)
             if error:
                 return f"row {number}: {column.key!r}: {error}"
@@ -210,7 +213,7 @@ def clean_fields(
             continue
         newly = field.key in submitted or not field.is_required(state, before)
         if check_all_required or newly:
-            errors[field.key] = "this field is required"
+            errors[field.key] = Message(N_("this field is required"))
     if errors:
         names = ", ".join(sorted(errors))
         raise ValidationFailed(f"{len(errors)} field(s) are invalid: {names}", errors)
@@ -227,14 +230,14 @@ def _edit_denied(
     if for_customer:
         allowed = ticket_type.permissions.edit_fields.get(field.key)
         if not field.customer_visible or (allowed is not None and not roles & allowed):
-            return "customers may not set this field"
+            return Message(N_("customers may not set this field"))
         if creating or field.customer_editable or allowed is not None:
             return None
-        return "customers may not change this field"
+        return Message(N_("customers may not change this field"))
     if roles & _PRIVILEGED:
         return None
     allowed = ticket_type.permissions.edit_fields.get(field.key)
     if allowed is not None and not roles & allowed:
         role = ", ".join(sorted(roles)) or "(none)"
-        return f"role {role!r} may not change this field"
+        return Message(N_("role %(role)r may not change this field"), role=role)
     return None

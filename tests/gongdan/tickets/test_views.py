@@ -192,6 +192,22 @@ def test_shown_field_becomes_required_and_errors_are_rerendered(
     assert counts(world.session) == before
 
 
+@pytest.mark.parametrize(
+    ("locale", "required"), [("zh_CN", "此项为必填项"), ("en", "this field is required")]
+)
+def test_the_engine_s_field_errors_speak_the_reader_s_language(
+    client: FlaskClient, world: World, locale: str, required: str
+) -> None:
+    log_in(client, world, "agent", locale=locale)
+    response = client.post(
+        "/tickets/new?type=repair",
+        data=_repair_form(world, **{"f.service_mode": "on_site"}),
+    )
+    assert response.status_code == 422
+    error = re.search(r'id="error-visit_address"[^>]*>([^<]+)<', response.get_data(as_text=True))
+    assert error and error.group(1).strip() == required
+
+
 def test_unreadable_number_is_reported_next_to_the_field(client: FlaskClient, world: World) -> None:
     log_in(client, world, "agent")
     response = client.post(
