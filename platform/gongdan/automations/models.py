@@ -1,4 +1,4 @@
-"""What automations did: one row per (automation, ticket, occurrence), and schedule slots."""
+"""What automations did: per (automation, ticket, occurrence), per slot, and schedule slots."""
 
 from __future__ import annotations
 
@@ -40,3 +40,24 @@ class AutomationSchedule(Base):
     automation_key: Mapped[str] = mapped_column(String(64), primary_key=True)
     last_slot_at: Mapped[datetime] = mapped_column(UTCDateTime())
     ran_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AutomationSlotRun(Base):
+    """A scheduled automation without a ticket condition ran once for one schedule slot.
+
+    Such an automation (a weekly report, say) acts on no ticket, so it is recorded per slot,
+    not per ticket: the unique (automation, occurrence) pair is the claim that makes a second
+    sweep or a concurrent scheduler a no-op for the same slot.
+    """
+
+    __tablename__ = "automation_slot_runs"
+    __table_args__ = (UniqueConstraint("automation_key", "occurrence"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    automation_key: Mapped[str] = mapped_column(String(64))
+    occurrence: Mapped[str] = mapped_column(String(64))
+    #: ``done`` or ``failed``.
+    outcome: Mapped[str] = mapped_column(String(16), default="done")
+    detail: Mapped[str | None] = mapped_column(Text)
+    actions: Mapped[list[Any]] = mapped_column(JSONType, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -62,6 +62,12 @@ def _survey_sweep(now: datetime | None) -> Any:
     return sweep_surveys(now)
 
 
+def _reports_sweep(now: datetime | None) -> Any:
+    from gongdan.reports.tasks import refresh_report_summary
+
+    return refresh_report_summary(now)
+
+
 def _outbox_sweep(now: datetime | None) -> Any:
     from gongdan.notifications.tasks import sweep_outbox
 
@@ -71,6 +77,7 @@ def _outbox_sweep(now: datetime | None) -> Any:
 #: The sweeps, in the order they run.
 SWEEPS: tuple[tuple[str, Callable[[datetime | None], Any]], ...] = (
     ("sla", _sla_sweep),
+    ("reports", _reports_sweep),
     ("automations", _automation_sweep),
     ("surveys", _survey_sweep),
     ("outbox", _outbox_sweep),

@@ -22,6 +22,7 @@ from gongdan.reports.params import ReportParams
 from gongdan.reports.queries import KPI_COLUMNS, KPI_QUERIES
 from gongdan.reports.scope import filter_conditions, in_period, still_open, tickets_from
 from gongdan.reports.sql import bucket_dates
+from gongdan.reports.summary_read import SummaryReader
 from gongdan.tickets.models import Ticket
 
 #: The dimension whose labels each grouped KPI shows, when it is not the report's group-by.
@@ -80,8 +81,17 @@ def group_labels(
     return {key: str(key) for key in wanted}
 
 
-def kpi_table(session: Session, kpi: str, params: ReportParams, *, locale: str = "zh") -> KpiTable:
-    """Run the query of ``kpi`` and label its groups.
+def kpi_table(
+    session: Session,
+    kpi: str,
+    params: ReportParams,
+    *,
+    locale: str = "zh",
+    summary: SummaryReader | None = None,
+) -> KpiTable:
+    """The rows of ``kpi``, from the daily summary where it answers, else its query; labelled.
+
+    ``summary`` shares what one page reads from the summary between its tables.
 
     :raises KeyError: ``kpi`` is not in :data:`~gongdan.reports.queries.KPI_QUERIES`.
     """
@@ -91,10 +101,10 @@ def kpi_table(session: Session, kpi: str, params: ReportParams, *, locale: str =
         # Compiling these sub-second aggregates to machine code (JIT) costs more than it saves
         # (~150 ms a query over a million tickets); only for this transaction.
         session.execute(sa.text("SET LOCAL jit = off"))
-    rows = [
-        {name: _plain(value) for name, value in row.items()}
-        for row in session.execute(builder(params, dialect)).mappings()
-    ]
+    summarised = (summary or SummaryReader(session)).table_rows(kpi, params)
+    if summarised is None:
+        summarised = list(session.execute(builder(params, dialect)).mappings())
+    rows = [{name: _plain(value) for name, value in row.items()} for row in summarised]
     dimension = FIXED_DIMENSIONS.get(kpi, params.group_by)
     labels = group_labels(session, dimension, {row["group_key"] for row in rows}, locale)
     for row in rows:
@@ -125,10 +135,13 @@ class Dashboard:
         }
 
 
-def headline(session: Session, params: ReportParams) -> dict[str, Any]:
+def headline(
+    session: Session, params: ReportParams, summary: SummaryReader | None = None
+) -> dict[str, Any]:
     """The dashboard's headline figures (ungrouped KPIs; ``None`` where nothing was measured)."""
     whole = params.grouped(None)
-    tables = {kpi: kpi_table(session, kpi, whole) for kpi in HEADLINE_KPIS}
+    summary = summary or SummaryReader(session)
+    tables = {kpi: kpi_table(session, kpi, whole, summary=summary) for kpi in HEADLINE_KPIS}
     on_time = {row["metric"]: row["on_time_rate"] for row in tables["sla"].rows}
     survey = csat.summary(session, whole)
     first_response = tables["first_response"]
@@ -165,18 +178,27 @@ TABLE_KPIS: tuple[str, ...] = (*HEADLINE_KPIS, "workload", "top_fault_codes", "t
 
 
 def dashboard(session: Session, params: ReportParams, *, locale: str = "zh") -> Dashboard:
-    """Everything ``/reports`` shows: headline, chart series, tables (one query each)."""
+    """Everything ``/reports`` shows: headline, chart series, tables.
+
+    Each figure comes from the daily summary where it answers (one read shared by the figures
+    that need the same groups), else from its own query.
+    """
     dimension = params.group_by or "department"
+    summary = SummaryReader(session)
+
+    def table(kpi: str, report: ReportParams, labels: str = "zh") -> KpiTable:
+        return kpi_table(session, kpi, report, locale=labels, summary=summary)
+
     charts = {
-        "volume_by_period": kpi_table(session, "volume", params.grouped("period"), locale=locale),
-        "volume_by_group": kpi_table(session, "volume", params.grouped(dimension), locale=locale),
-        "volume_by_channel": kpi_table(session, "volume", params.grouped("channel")),
-        "sla": kpi_table(session, "sla", params.grouped(None)),
-        "backlog": kpi_table(session, "backlog", params.grouped(None)),
-        "top_fault_codes": kpi_table(session, "top_fault_codes", params),
+        "volume_by_period": table("volume", params.grouped("period"), locale),
+        "volume_by_group": table("volume", params.grouped(dimension), locale),
+        "volume_by_channel": table("volume", params.grouped("channel")),
+        "sla": table("sla", params.grouped(None)),
+        "backlog": table("backlog", params.grouped(None)),
+        "top_fault_codes": table("top_fault_codes", params),
     }
-    tables = {kpi: kpi_table(session, kpi, params, locale=locale) for kpi in TABLE_KPIS}
-    return Dashboard(headline(session, params), charts, tables)
+    tables = {kpi: table(kpi, params, locale) for kpi in TABLE_KPIS}
+    return Dashboard(headline(session, params, summary), charts, tables)
 
 
 def drill_down_params(params: ReportParams, dimension: str | None, key: str | None) -> ReportParams:

@@ -24,6 +24,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.selectable import Select, Subquery
+from sqlalchemy.sql.visitors import InternalTraversal
 
 from gongdan.customers.models import SERVICE_TIME_ZONE
 
@@ -63,6 +64,12 @@ class period_bucket(FunctionElement[str]):
     type = sa.String()
     inherit_cache = True
     name = "period_bucket"
+    # The unit is part of the SQL, so it must be part of the statement cache key too: without
+    # it a month report reused the SQL compiled for an earlier week report.
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("unit", InternalTraversal.dp_string),
+    ]
 
     def __init__(self, moment: ColumnElement[Any], unit: str) -> None:
         if unit not in _PG_FORMATS:

@@ -35,7 +35,7 @@ def test_the_sweeps_deliver_what_is_waiting(app: Flask) -> None:
 
     results = run_sweeps(app)
     assert results["outbox"].enqueued == rows
-    assert set(results) == {"sla", "automations", "surveys", "outbox"}
+    assert set(results) == {"sla", "reports", "automations", "surveys", "outbox"}
     job_runner(app).run_pending()
     with app.app_context():
         assert {r.status for r in outbox_rows(db.session)} == {"sent"}

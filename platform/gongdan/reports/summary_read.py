@@ -1,0 +1,349 @@
+"""KPI tables from the daily summary: summarised closed days plus a live query for the rest.
+
+A report is answered from the summary when every closed day (before today) of its period is
+summarised and its filters and group-by are dimensions the summary keeps; the days not
+summarised by design — today, and any later date — are aggregated live by the same
+statements that fill the summary (:mod:`gongdan.reports.summary`). Per KPI:
+
+* volume, SLA on-time, first contact, reopen, transfers — exact: counts and sums add up. Group
+  by nothing, period, department, channel or type; filter by department, channel or type;
+* first response and resolution — counts and means exact, medians from the histogram (within
+  2.5 %, see :mod:`gongdan.reports.histogram`): ungrouped and unfiltered reports only;
+* top fault codes and products — exact, unfiltered reports only.
+
+Everything else (backlog and workload are snapshots of open tickets; other filters and
+groups) returns ``None`` and the caller runs the base query. A closed day whose tickets
+changed since the last refresh shows its figures of that refresh until the next one (the
+``reports.summary`` sweep, every few minutes).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from gongdan.db import utcnow
+from gongdan.reports.histogram import histogram_median, period_key
+from gongdan.reports.models import (
+    SUMMARY_METRICS,
+    ReportDailyDuration,
+    ReportDailySummary,
+    ReportDailyValue,
+    ReportSummaryDay,
+)
+from gongdan.reports.params import ReportParams, service_date
+from gongdan.reports.queries import TOP_LIMIT
+from gongdan.reports.scope import filter_conditions
+from gongdan.reports.summary import (
+    SUMMARY_DIMENSIONS,
+    duration_select,
+    midnight,
+    summary_select,
+    ticket_facts,
+    value_select,
+)
+
+#: KPIs the summary answers exactly for any covered group-by and filter.
+ADDITIVE_KPIS = frozenset({"volume", "sla", "first_contact", "reopen", "transfers"})
+#: KPIs with medians: ungrouped, unfiltered reports only.
+MEDIAN_KPIS = frozenset({"first_response", "resolution"})
+#: The "top" lists and the summary dimension each reads.
+TOP_KPIS = {"top_fault_codes": "fault_code", "top_products": "product"}
+#: Group-bys the summary can answer.
+SUMMARY_GROUPS = frozenset({None, "period", *SUMMARY_DIMENSIONS})
+#: Summary columns holding sums of seconds (floats); the others are counts.
+FLOAT_COLUMNS = frozenset(
+    {
+        "response_seconds",
+        "response_business_seconds",
+        "resolution_seconds",
+        "resolution_business_seconds",
+    }
+)
+SUM_COLUMNS: tuple[str, ...] = tuple(
+    column.name
+    for column in ReportDailySummary.__table__.columns
+    if column.name not in ("id", "day", *SUMMARY_DIMENSIONS.values())
+)
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+class SummaryReader:
+    """Reads KPI tables from the summary for one request; remembers what it has read."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._coverage: dict[tuple[date, date], bool] = {}
+        self._totals: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        self._histograms: dict[tuple[Any, ...], dict[str, dict[int, int]]] = {}
+
+    # -- which days come from where -------------------------------------------------------
+    @staticmethod
+    def _split(params: ReportParams) -> tuple[tuple[date, date] | None, date | None]:
+        """The summarised closed days of the period, and the first day read live."""
+        today = service_date(params.now or utcnow())
+        last_closed = min(params.date_to, today - timedelta(days=1))
+        closed = (params.date_from, last_closed) if params.date_from <= last_closed else None
+        live_first = max(params.date_from, today)
+        return closed, (live_first if live_first <= params.date_to else None)
+
+    def covers(self, params: ReportParams) -> bool:
+        """Whether the period has closed days and all of them are summarised."""
+        closed, _ = self._split(params)
+        if closed is None:
+            return False  # today only: the base queries are as fast and exact
+        if closed not in self._coverage:
+            first, last = closed
+            summarised = self.session.scalar(
+                sa.select(sa.func.count()).where(
+                    ReportSummaryDay.day >= first.isoformat(),
+                    ReportSummaryDay.day <= last.isoformat(),
+                )
+            )
+            self._coverage[closed] = summarised == (last - first).days + 1
+        return self._coverage[closed]
+
+    def answers(self, kpi: str, params: ReportParams) -> bool:
+        """Whether :meth:`table_rows` can answer ``kpi`` for ``params``."""
+        if kpi in ADDITIVE_KPIS:
+            fits = params.group_by in SUMMARY_GROUPS and set(params.filters) <= set(
+                SUMMARY_DIMENSIONS
+            )
+        elif kpi in MEDIAN_KPIS:
+            fits = params.group_by is None and not params.filters
+        elif kpi in TOP_KPIS:
+            fits = not params.filters
+        else:
+            fits = False
+        return fits and self.covers(params)
+
+    def _union(self, params: ReportParams, table: Any, live: Any, columns: list[str]) -> Any:
+        """Summary rows of the closed days ``UNION ALL`` the live rows, as one subquery."""
+        closed, live_first = self._split(params)
+        parts = []
+        if closed is not None:
+            where: list[ColumnElement[bool]] = [
+                table.c.day >= closed[0].isoformat(),
+                table.c.day <= closed[1].isoformat(),
+            ]
+            if table is ReportDailySummary.__table__:
+                where += [
+                    table.c[SUMMARY_DIMENSIONS[name]] == value
+                    for name, value in params.filters.items()
+                ]
+            parts.append(sa.select(*(table.c[name] for name in columns)).where(*where))
+        if live_first is not None:
+            facts = ticket_facts(
+                midnight(live_first), params.end, filter_conditions(params.filters)
+            )
+            select = live(facts).subquery()
+            parts.append(sa.select(*(select.c[name] for name in columns)))
+        return sa.union_all(*parts).subquery("summarised")
+
+    # -- reading --------------------------------------------------------------------------
+    def totals(self, params: ReportParams) -> list[dict[str, Any]]:
+        """Summed summary columns per group (``group_key`` first), in group order."""
+        memo = (
+            params.date_from,
+            params.date_to,
+            tuple(sorted(params.filters.items())),
+            params.group_by,
+            params.period if params.group_by == "period" else None,
+        )
+        if memo in self._totals:
+            return self._totals[memo]
+        table = ReportDailySummary.__table__
+        keys = ["day", *SUMMARY_DIMENSIONS.values()]
+        rows = self._union(params, table, summary_select, [*keys, *SUM_COLUMNS])
+        if params.group_by is None:
+            group: ColumnElement[Any] = sa.null()
+        elif params.group_by == "period":
+            group = rows.c.day
+        else:
+            group = rows.c[SUMMARY_DIMENSIONS[params.group_by]]
+        query = sa.select(
+            group.label("group_key"), *(sa.func.sum(rows.c[n]).label(n) for n in SUM_COLUMNS)
+        )
+        if params.group_by is not None:  # PostgreSQL refuses GROUP BY NULL
+            query = query.group_by(group).order_by(group)
+        result = [
+            {
+                "group_key": row["group_key"],
+                **{
+                    name: float(row[name] or 0) if name in FLOAT_COLUMNS else int(row[name] or 0)
+                    for name in SUM_COLUMNS
+                },
+            }
+            for row in self.session.execute(query).mappings()
+        ]
+        if params.group_by == "period":
+            result = _fold_periods(result, params.period)
+        self._totals[memo] = result
+        return result
+
+    def histogram(self, params: ReportParams) -> dict[str, dict[int, int]]:
+        """Bucket counts per measure of the period (unfiltered)."""
+        memo = (params.date_from, params.date_to)
+        if memo not in self._histograms:
+            table = ReportDailyDuration.__table__
+            rows = self._union(params, table, duration_select, ["measure", "bucket", "tickets"])
+            query = sa.select(rows.c.measure, rows.c.bucket, sa.func.sum(rows.c.tickets)).group_by(
+                rows.c.measure, rows.c.bucket
+            )
+            counts: dict[str, dict[int, int]] = defaultdict(dict)
+            for measure, bucket, tickets in self.session.execute(query):
+                counts[measure][int(bucket)] = int(tickets)
+            self._histograms[memo] = counts
+        return self._histograms[memo]
+
+    def top(self, params: ReportParams, dimension: str) -> list[tuple[str, int]]:
+        """The :data:`TOP_LIMIT` most frequent values of ``dimension`` in the period."""
+        table = ReportDailyValue.__table__
+        rows = self._union(params, table, value_select, ["dimension", "value", "tickets"])
+        count = sa.func.sum(rows.c.tickets)
+        query = (
+            sa.select(rows.c.value, count)
+            .where(rows.c.dimension == dimension)
+            .group_by(rows.c.value)
+            .order_by(count.desc(), rows.c.value)
+            .limit(TOP_LIMIT)
+        )
+        return [(value, int(tickets)) for value, tickets in self.session.execute(query)]
+
+    def table_rows(self, kpi: str, params: ReportParams) -> list[dict[str, Any]] | None:
+        """The rows of ``kpi`` as its base query returns them, or ``None`` (not answered)."""
+        if not self.answers(kpi, params):
+            return None
+        if kpi in TOP_KPIS:
+            name = TOP_KPIS[kpi]
+            return [
+                {"group_key": value, name: value, "tickets": tickets}
+                for value, tickets in self.top(params, name)
+            ]
+        totals = self.totals(params)
+        if kpi in MEDIAN_KPIS:
+            return _durations(kpi, totals, self.histogram(params))
+        return [row for total in totals for row in ADDITIVE_ROWS[kpi](total)]
+
+
+def _fold_periods(rows: list[dict[str, Any]], unit: str) -> list[dict[str, Any]]:
+    """Day rows summed into ``unit`` periods, in period order."""
+    folded: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        key = period_key(date.fromisoformat(row["group_key"]), unit)
+        total = folded.setdefault(key, {"group_key": key, **dict.fromkeys(SUM_COLUMNS, 0)})
+        for name in SUM_COLUMNS:
+            total[name] += row[name]
+    return [folded[key] for key in sorted(folded)]
+
+
+def _volume(t: dict[str, Any]) -> list[dict[str, Any]]:
+    if not t["tickets"]:
+        return []
+    return [
+        {
+            "group_key": t["group_key"],
+            "tickets": t["tickets"],
+            "open": t["open"],
+            "resolved": t["done"],
+            "closed": t["closed"],
+        }
+    ]
+
+
+def _sla(t: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for metric in SUMMARY_METRICS:
+        stopped, met = t[f"sla_{metric}_stopped"], t[f"sla_{metric}_met"]
+        if stopped:
+            rows.append(
+                {
+                    "group_key": t["group_key"],
+                    "metric": metric,
+                    "stopped": stopped,
+                    "met": met,
+                    "breached": t[f"sla_{metric}_breached"],
+                    "on_time_rate": _ratio(met, stopped),
+                }
+            )
+    return rows
+
+
+def _first_contact(t: dict[str, Any]) -> list[dict[str, Any]]:
+    if not t["resolved"]:
+        return []
+    return [
+        {
+            "group_key": t["group_key"],
+            "resolved": t["resolved"],
+            "first_contact": t["first_contact"],
+            "rate": _ratio(t["first_contact"], t["resolved"]),
+        }
+    ]
+
+
+def _reopen(t: dict[str, Any]) -> list[dict[str, Any]]:
+    if not t["ever_resolved"]:
+        return []
+    return [
+        {
+            "group_key": t["group_key"],
+            "ever_resolved": t["ever_resolved"],
+            "reopened": t["reopened"],
+            "rate": _ratio(t["reopened"], t["ever_resolved"]),
+        }
+    ]
+
+
+def _transfers(t: dict[str, Any]) -> list[dict[str, Any]]:
+    if not t["tickets"]:
+        return []
+    return [
+        {
+            "group_key": t["group_key"],
+            "tickets": t["tickets"],
+            "transferred_tickets": t["transferred_tickets"],
+            "transfers": t["transfers"],
+            "transfers_per_ticket": _ratio(t["transfers"], t["tickets"]),
+        }
+    ]
+
+
+ADDITIVE_ROWS = {
+    "volume": _volume,
+    "sla": _sla,
+    "first_contact": _first_contact,
+    "reopen": _reopen,
+    "transfers": _transfers,
+}
+
+
+def _durations(
+    kpi: str, totals: list[dict[str, Any]], histogram: dict[str, dict[int, int]]
+) -> list[dict[str, Any]]:
+    """The first response or resolution row of an ungrouped report."""
+    measure = "response" if kpi == "first_response" else "resolution"
+    count_name = "responded" if kpi == "first_response" else "resolved"
+    total = totals[0] if totals else None
+    if total is None or not total[count_name]:
+        return []
+    measured = total[f"{measure}_business_measured"]
+    return [
+        {
+            "group_key": None,
+            count_name: total[count_name],
+            "mean_seconds": total[f"{measure}_seconds"] / total[count_name],
+            "median_seconds": histogram_median(histogram.get(measure, {})),
+            "business_measured": measured,
+            "mean_business_seconds": _ratio(total[f"{measure}_business_seconds"], measured),
+            "median_business_seconds": histogram_median(histogram.get(f"{measure}_business", {})),
+        }
+    ]
