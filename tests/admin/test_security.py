@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -88,3 +89,22 @@ def test_plugins_add_views_that_are_secured_like_the_core_ones(
     client.post("/logout")
     client.post("/login", data={"username": "root", "password": "correct horse"})
     assert client.get("/admin/plugin_page/").get_data(as_text=True) == "plugin page"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/", "/admin/definitions/TicketType/", "/admin/definitions/TicketType/repair/edit"],
+)
+def test_admin_pages_ask_nothing_of_the_internet(admin: FlaskClient, url: str) -> None:
+    """Sites behind a firewall: every stylesheet and script comes from this server, and no
+    stylesheet imports from elsewhere (Flask-Admin's flatly swatch imports a Google font)."""
+    page = admin.get(url).get_data(as_text=True)
+    assets = re.findall(r'<(?:link[^>]*href|script[^>]*src)="([^"]+)"', page)
+    assert assets and all(a.startswith("/") and not a.startswith("//") for a in assets), assets
+    for stylesheet in (a for a in assets if ".css" in a):
+        response = admin.get(stylesheet)
+        assert response.status_code == 200, stylesheet
+        assert not re.search(
+            r"@import\s+url\(\s*['\"]?(https?:)?//", response.get_data(as_text=True)
+        )
+        response.close()
