@@ -14,13 +14,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Re-install when the project's dependencies change.
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# The plugins shipped in this repository, each its own distribution (plugins/<name>/pyproject.toml)
+# found by the engine through its `gongdan.plugins` entry point.
+PLUGINS := plugins/gongdan_spare_parts
+PLUGIN_INSTALLS := $(foreach plugin,$(PLUGINS),-e $(plugin))
+
+# Re-install when the project's or a plugin's dependencies change.
+$(VENV)/.installed-run: pyproject.toml $(PLUGINS:%=%/pyproject.toml) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e . $(PLUGIN_INSTALLS)
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(PLUGINS:%=%/pyproject.toml) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]' $(PLUGIN_INSTALLS)
 	@touch $@ $(VENV)/.installed-run
 
 ## make run: create the database, install the default pack and demo data, serve on :$(PORT)
