@@ -146,6 +146,11 @@ def _load_demo(app: Flask) -> None:
     with app.app_context():
         summary = load_demo(db.session)
     click.echo(f"Demo data: {summary.created} rows created, {summary.existing} already there.")
+    from gongdan.surveys.demo import demo_survey_links
+
+    with app.app_context():
+        for number, link in demo_survey_links(db.session):
+            click.echo(f"Survey link for closed ticket {number}: {link}")
     click.echo("Demo logins:")
     print_logins(DEMO_LOGINS)
 

@@ -19,6 +19,7 @@ from gongdan.customers.demo import load_installed_base
 from gongdan.customers.models import Customer
 from gongdan.db import utcnow
 from gongdan.definitions.models import DefinitionRevision
+from gongdan.surveys.demo import send_demo_surveys
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.seeding import seed_ticket
 
@@ -148,6 +149,7 @@ def load_demo(session: Session) -> DemoSummary:
     for spec in TICKETS:
         _ticket(session, spec, customers, users, summary)
     session.commit()
+    send_demo_surveys(session)  # the closed demo ticket's survey link works at once
     return summary
 
 

@@ -1,4 +1,4 @@
-"""Scores, visibility and validation of every example SurveyTemplate, against hand-computed values."""
+"""Scores, visibility and validation of every example SurveyTemplate, by hand-computed values."""
 
 from __future__ import annotations
 
@@ -95,7 +95,8 @@ def test_call_center_unweighted_question_weighs_one() -> None:
         ({"overall": "6"}, {"overall": "6 is outside 1–5"}),
         ({"overall": "0"}, {"overall": "0 is outside 1–5"}),
         ({"overall": "abc"}, {"overall": "'abc' is not a whole number"}),
-        ({"overall": "2", "low_reason": "rude"}, {"low_reason": "'rude' is not one of the options"}),
+        ({"overall": "2", "low_reason": "rude"},
+         {"low_reason": "'rude' is not one of the options"}),
         ({"overall": "5", "fixed_first_time": "maybe"},
          {"fixed_first_time": "'maybe' is neither yes nor no"}),
         ({"overall": "2", "comment": "长" * 4001}, {"comment": "longer than 4000 characters"}),
