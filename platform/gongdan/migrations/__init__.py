@@ -60,12 +60,24 @@ TRIGRAM_INDEXES: dict[str, tuple[str, str]] = {
 }
 
 
+#: The knowledge base's full-text objects (migration 0009; gongdan.knowledge.models): on SQLite
+#: the FTS5 table ``kb_articles_fts`` and its shadow tables, on PostgreSQL a GIN expression
+#: index. Not part of the models, so schema comparisons leave them out.
+KNOWLEDGE_SEARCH_TABLE_PREFIX = "kb_articles_fts"
+KNOWLEDGE_SEARCH_INDEX = "ix_kb_articles_search"
+
+
 def include_object(
     obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """Leave the trigram indexes out of autogenerate's comparison (see ``TRIGRAM_INDEXES``)."""
+    """Leave the trigram indexes (see ``TRIGRAM_INDEXES``) and the knowledge base's
+    full-text objects out of autogenerate's comparison."""
+    if type_ == "table" and (name or "").startswith(KNOWLEDGE_SEARCH_TABLE_PREFIX):
+        return False
     if type_ == "table" and (name or "").startswith(PLUGIN_VERSION_TABLE_PREFIX):
         return False  # a plugin's Alembic version table (see plugin_migrations)
+    if type_ == "index" and name == KNOWLEDGE_SEARCH_INDEX:
+        return False
     return not (type_ == "index" and name in TRIGRAM_INDEXES)
 
 
