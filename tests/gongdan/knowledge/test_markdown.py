@@ -29,7 +29,8 @@ def test_nothing_executable_survives(body: str) -> None:
 
 def test_ordinary_markdown_renders() -> None:
     html = render_markdown(
-        "# 标题\n\n1. **关闭**电源\n\n[手册](https://example.com/m.pdf)\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+        "# 标题\n\n1. **关闭**电源\n\n[手册](https://example.com/m.pdf)\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |"
     )
     assert "<h1>标题</h1>" in html
     assert "<strong>关闭</strong>" in html
