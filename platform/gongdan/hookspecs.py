@@ -39,6 +39,19 @@ def gongdan_definition_kinds() -> dict[str, dict[str, Any]]:  # type: ignore[emp
 
 
 @hookspec
+def gongdan_definition_checks() -> dict[str, Any]:  # type: ignore[empty-body]
+    """Add semantic checks for the plugin's kinds: ``{"pm.MaintenancePlan": check}``.
+
+    A check is ``check(definition, ctx) -> list[Problem]`` with ``definition`` a schema-valid
+    :class:`gongdan.definitions.documents.Definition` and ``ctx`` the
+    :class:`gongdan.definitions.semantic.context.SemanticContext` of the whole set; it makes its
+    problems with ``definition.problem(code, message, json_path)`` so that each carries the file,
+    line and column. Called at validation time, with no IO, only for kinds the plugin declares
+    through :func:`gongdan_definition_kinds`.
+    """
+
+
+@hookspec
 def gongdan_condition_functions() -> dict[str, Any]:  # type: ignore[empty-body]
     """Add condition functions usable as ``{fn: name, args: {...}}`` in any condition.
 

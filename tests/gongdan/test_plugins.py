@@ -10,6 +10,9 @@ import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
+from gongdan.definitions.extensions import extensions_from_plugins
+from gongdan.definitions.loader import load_text
+from gongdan.definitions.validate import validate_definitions
 from gongdan.errors import PluginError
 from gongdan.hookspecs import hookimpl
 from gongdan.migrations import (
@@ -176,3 +179,46 @@ def test_a_migration_chain_that_is_not_a_folder_is_named(tmp_path: Path) -> None
 
     with pytest.raises(PluginError, match="migration chain 'broken'.*not a folder"):
         plugin_migrations(build_plugin_manager(discover=False, extra=[Broken()]))
+
+
+def test_a_plugin_kinds_semantic_check_reports_at_the_line_it_concerns() -> None:
+    class GadgetPlugin:
+        @hookimpl
+        def gongdan_definition_kinds(self) -> dict[str, object]:
+            return {"gadgets.Gadget": {"type": "object", "properties": {"size": {}}}}
+
+        @hookimpl
+        def gongdan_definition_checks(self) -> dict[str, object]:
+            def check(definition, ctx):  # type: ignore[no-untyped-def]
+                if definition.spec.get("size", 0) <= 0:
+                    return [
+                        definition.problem(
+                            "gadgets.size", "size must be positive", ("spec", "size")
+                        )
+                    ]
+                return []
+
+            return {"gadgets.Gadget": check}
+
+    text = "kind: gadgets.Gadget\nkey: small\nspec:\n  size: -1\n"
+    definitions, problems = load_text(text, "gadgets.yaml")
+    assert problems == []
+    extensions = extensions_from_plugins(
+        build_plugin_manager(discover=False, extra=[GadgetPlugin()])
+    )
+
+    found = validate_definitions(definitions, extensions=extensions)
+
+    assert [(p.code, p.line, p.json_path) for p in found] == [("gadgets.size", 4, "$.spec.size")]
+    without_plugin = validate_definitions(definitions)
+    assert [p.code for p in without_plugin] == ["definition.plugin_missing"]
+
+
+def test_a_check_for_a_kind_no_plugin_adds_fails_at_start_up() -> None:
+    class Stray:
+        @hookimpl
+        def gongdan_definition_checks(self) -> dict[str, object]:
+            return {"stray.Thing": lambda definition, ctx: []}
+
+    with pytest.raises(PluginError, match="'stray.Thing', which no plugin adds"):
+        extensions_from_plugins(build_plugin_manager(discover=False, extra=[Stray()]))

@@ -31,6 +31,7 @@ class Extensions:
     :param context_variables: condition variable (``contract.level``) → field type name.
     :param actions: namespaced action names plugins execute (``spare_parts.reserve``).
     :param plugin_keys: keys of the loaded plugins (what packs list in ``requires.plugins``).
+    :param kind_checks: plugin kind → its semantic check (``gongdan_definition_checks``).
     """
 
     kinds: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: _EMPTY)
@@ -39,6 +40,7 @@ class Extensions:
     context_variables: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     actions: frozenset[str] = frozenset()
     plugin_keys: frozenset[str] = frozenset()
+    kind_checks: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     def plugin_for_kind(self, kind: str) -> str:
         """The plugin namespace of a namespaced kind (``pm.MaintenancePlan`` → ``pm``)."""
@@ -86,6 +88,9 @@ def extensions_from_plugins(manager: pluggy.PluginManager) -> Extensions:
         ),
         actions=frozenset(actions),
         plugin_keys=frozenset(plugin_keys(manager)),
+        kind_checks=MappingProxyType(
+            _merge(hook.gongdan_definition_checks(), "gongdan_definition_checks")
+        ),
     )
     _check(extensions)
     return extensions
@@ -105,6 +110,9 @@ def _check(extensions: Extensions) -> None:
     for kind in extensions.kinds:
         if "." not in kind:
             raise PluginError(f"plugin kind {kind!r} must be namespaced like 'pm.MaintenancePlan'")
+    for kind in extensions.kind_checks:
+        if kind not in extensions.kinds:
+            raise PluginError(f"a semantic check is registered for {kind!r}, which no plugin adds")
 
 
 def load_extensions(*, discover: bool = True, extra: tuple[Any, ...] = ()) -> Extensions:

@@ -28,7 +28,7 @@ from gongdan.definitions.semantic.workflows import check_workflow
 
 Check = Callable[[Definition, SemanticContext], list[Problem]]
 
-#: The semantic checks of each core kind (plugin kinds are checked by their schema only).
+#: The semantic checks of each core kind (a plugin's kinds: ``Extensions.kind_checks``).
 CHECKS: dict[str, Check] = {
     "TicketType": check_ticket_type,
     "Workflow": check_workflow,
@@ -62,7 +62,7 @@ def check_semantics(
     )
     found: list[Problem] = []
     for definition in valid:
-        check = CHECKS.get(definition.kind)
+        check = CHECKS.get(definition.kind) or ctx.extensions.kind_checks.get(definition.kind)
         if check is not None:
             found.extend(check(definition, ctx))
     found.extend(check_single_defaults(ctx, "SlaPolicy"))
