@@ -11,6 +11,7 @@ from gongdan_admin import (
     condition_builder,
     definition_views,
     diagrams,
+    knowledge,
     migrations,
     operations,
     packs,
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> Admin:
         diagrams,
         migrations,
         condition_builder,
+        knowledge,
     ):
         part.register(admin)
     app.extensions["gongdan.plugins"].hook.gongdan_admin_views(admin=admin, app=app)

@@ -18,6 +18,7 @@ from gongdan.accounts.models import Department, User
 from gongdan.customers.demo import load_installed_base
 from gongdan.customers.models import Customer
 from gongdan.db import utcnow
+from gongdan.knowledge.demo import load_articles
 from gongdan.definitions.models import DefinitionRevision
 from gongdan.surveys.demo import send_demo_surveys
 from gongdan.tickets.models import Ticket
@@ -148,6 +149,7 @@ def load_demo(session: Session) -> DemoSummary:
     session.flush()
     for spec in TICKETS:
         _ticket(session, spec, customers, users, summary)
+    load_articles(session)  # the knowledge base's demo articles (gongdan.knowledge.demo)
     session.commit()
     send_demo_surveys(session)  # the closed demo ticket's survey link works at once
     return summary
