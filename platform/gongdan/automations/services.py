@@ -122,6 +122,23 @@ def apply_actions(
         elif kind == "transition":
             transition = str(action.get("transition"))
             done.append({"do": "transition", "transition": transition})
+        elif kind == "send_survey":
+            from gongdan.surveys.services import send_survey_action
+
+            done.append(send_survey_action(session, ticket, str(action.get("template"))))
+        elif kind == "create_ticket":
+            from gongdan.surveys.followups import create_linked_ticket
+
+            done.append(
+                create_linked_ticket(
+                    session,
+                    ticket,
+                    action,
+                    channel="api",
+                    summary=f"{automation.key}: {ticket.number}",
+                    origin={"automation": automation.key, "why": f"automation {automation.key}"},
+                )
+            )
         else:
             done.append({"do": kind, "skipped": "automations do not run this action"})
     session.execute(

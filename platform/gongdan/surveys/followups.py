@@ -94,17 +94,19 @@ def followup_fields(
     return values
 
 
-def _create(
-    session: Session, parent: Ticket, action: Mapping[str, Any], answer: SurveyAnswer,
-    template: CompiledSurveyTemplate,
+def create_linked_ticket(
+    session: Session, parent: Ticket, action: Mapping[str, Any], *, channel: str, summary: str,
+    origin: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
+    """Run a ``create_ticket`` action for ``parent`` in the caller's transaction; what it did.
+
+    Also used by automations (``do: create_ticket``). ``origin`` is recorded on the new ticket.
+    """
     type_key = str(action.get("type"))
     target = compile_pinned(session, *active_type_revisions(session, type_key)).ticket_type
-    summary = answer_summary(template, answer)
     fields = followup_fields(session, target, parent, action.get("fields") or {}, summary)
     child = create_ticket(
-        session, None, type_key=type_key,
-        channel="phone" if answer.source == "phone" else "web",
+        session, None, type_key=type_key, channel=channel,
         fields=fields, priority=action.get("priority"),
         subject=f"回访跟进 {parent.number}：{parent.subject}",
         customer_id=parent.customer_id,
@@ -113,13 +115,22 @@ def _create(
     )  # fmt: skip
     if action.get("link") == "parent":
         child.parent_ticket_id = parent.id
-    record_event(
-        session, child, "survey_origin", None,
-        {"parent": parent.number, "survey": template.key, "answer": answer.id,
-         "score": answer.score, "why": f"on_result of {template.key} on {parent.number}"},
-        public=False,
-    )  # fmt: skip
+    record_event(session, child, "survey_origin" if "survey" in origin else "created_from",
+                 None, {"parent": parent.number, **origin}, public=False)  # fmt: skip
     return {"do": "create_ticket", "type": type_key, "ticket": child.number, "id": child.id}
+
+
+def _create(
+    session: Session, parent: Ticket, action: Mapping[str, Any], answer: SurveyAnswer,
+    template: CompiledSurveyTemplate,
+) -> dict[str, Any]:  # fmt: skip
+    return create_linked_ticket(
+        session, parent, action,
+        channel="phone" if answer.source == "phone" else "web",
+        summary=answer_summary(template, answer),
+        origin={"survey": template.key, "answer": answer.id, "score": answer.score,
+                "why": f"on_result of {template.key} on {parent.number}"},
+    )  # fmt: skip
 
 
 def run_followups(session: Session, answer_id: int) -> str:

@@ -410,3 +410,17 @@ def invitations_of(session: Session, ticket_id: int) -> list[SurveyInvitation]:
             .order_by(SurveyInvitation.id)
         )
     )
+
+
+def send_survey_action(session: Session, ticket: Ticket, template_key: str) -> dict[str, Any]:
+    """An automation's ``send_survey``: schedule ``template_key`` for ``ticket`` due now, in the
+    caller's transaction (the sweep sends it); what it did."""
+    template = compiled_active_set(session).survey_templates.get(template_key)
+    if template is None:
+        return {"do": "send_survey", "template": template_key, "skipped": "no such survey"}
+    invitation_id = schedule_invitation(
+        session, ticket, template, due_at=utcnow(), origin="automation"
+    )
+    if invitation_id is None:
+        return {"do": "send_survey", "template": template_key, "skipped": "already surveyed"}
+    return {"do": "send_survey", "template": template_key, "invitation": invitation_id}

@@ -248,3 +248,19 @@ def test_two_concurrent_answers_store_one(site: Site, database: MigratedDatabase
         ).all()
         assert kinds == ["survey_answered"]
         assert db.session.scalar(sa.select(sa.func.count()).select_from(SurveyAnswer)) == 1
+
+
+def test_an_automation_can_send_a_survey_once(site: Site) -> None:
+    from tests.gongdan.fieldwork.factories import create_repair
+
+    from gongdan.surveys.services import send_survey_action
+
+    number = create_repair(site)
+    with site.app.test_request_context():
+        ticket = site.ticket(number)
+        first = send_survey_action(db.session, ticket, "repair_callback")
+        again = send_survey_action(db.session, ticket, "repair_callback")
+        db.session.commit()
+        assert "invitation" in first and again["skipped"] == "already surveyed"
+        assert sweep_surveys(utcnow())["sent"] == 1
+        assert invitations(site, number)[0].origin == "automation"
