@@ -107,6 +107,25 @@ class Query:
         return (*self.tokens, *self.prefix)
 
 
+def _bigrams(text: str) -> list[str]:
+    return [text[i : i + 2] for i in range(len(text) - 1)]
+
+
+def _cjk_query_tokens(run: str) -> list[str]:
+    """The tokens a run of Chinese characters in a query asks for.
+
+    One or two characters: the run itself (always indexed). Longer: the bigrams of the words
+    jieba finds in it, so 「咖啡机不出水」 asks for 咖啡, 啡机 and 出水 but not the 机不 that
+    straddles two words; every bigram is indexed, so matching never depends on the article
+    having been cut the same way. A run jieba finds no word in falls back to all its bigrams.
+    """
+    if len(run) <= 2:
+        return [run]
+    words = [word for word in _jieba().cut_for_search(run) if len(word) >= 2]
+    tokens = [bigram for word in words for bigram in _bigrams(word)]
+    return tokens or _bigrams(run)
+
+
 def parse_query(text: str, *, prefix_last: bool = False) -> Query:
     """Cut a search query into tokens; anything but letters, digits and Chinese is ignored.
 
@@ -126,10 +145,8 @@ def parse_query(text: str, *, prefix_last: bool = False) -> Query:
                     prefix.append(part)
                 else:
                     tokens.append(part)
-            elif len(part) == 1:
-                tokens.append(part)
             else:
-                tokens.extend(part[i : i + 2] for i in range(len(part) - 1))
+                tokens.extend(_cjk_query_tokens(part))
     unique = list(dict.fromkeys(tokens))[:MAX_QUERY_TOKENS]
     return Query(text=text, tokens=tuple(unique), prefix=tuple(dict.fromkeys(prefix)))
 

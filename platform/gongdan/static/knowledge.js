@@ -22,6 +22,10 @@
       return Array.prototype.slice.call(form.querySelectorAll(
         'textarea[name="f.symptom"], textarea[name="f.description"], input[name="subject"], textarea[name="f.question"]'));
     };
+    // Show the suggestions right under the symptom, where the user is typing.
+    var symptom = form.querySelector('textarea[name="f.symptom"], textarea[name="f.description"]');
+    var wrapper = symptom && symptom.closest(".gd-field");
+    if (wrapper) { wrapper.insertAdjacentElement("afterend", box); }
     var last = null;
     var render = function (data) {
       list.textContent = "";

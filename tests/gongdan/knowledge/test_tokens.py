@@ -27,7 +27,12 @@ def test_latin_words_are_lower_case_and_full_width_is_folded() -> None:
 
 def test_a_two_character_query_is_one_bigram() -> None:
     assert parse_query("漏水").tokens == ("漏水",)
-    assert parse_query("蒸汽棒漏水").tokens == ("蒸汽", "汽棒", "棒漏", "漏水")
+    assert parse_query("出水").tokens == ("出水",)
+
+
+def test_longer_chinese_queries_ask_for_the_bigrams_of_their_words() -> None:
+    assert parse_query("蒸汽棒漏水").tokens == ("蒸汽", "漏水")
+    assert parse_query("咖啡机不出水").tokens == ("咖啡", "啡机", "出水")  # not 机不 or 不出
 
 
 def test_syntax_characters_never_reach_the_query() -> None:

@@ -22,7 +22,7 @@ def test_staff_suggestions_are_highlighted_and_include_internal(
     titles = [a["title"] for a in data["articles"]]
     assert titles[0] == "蒸汽棒漏水的处理方法"
     assert "主板通信故障的内部排查（含维修密码）" in titles
-    assert "<mark>蒸汽棒漏水</mark>" in data["articles"][0]["title_html"]
+    assert data["articles"][0]["title_html"].startswith("<mark>蒸汽</mark>棒<mark>漏水</mark>")
     assert len(titles) <= 5
 
 
