@@ -214,7 +214,8 @@ def send_invitation(session: Session, invitation_id: int, now: datetime | None =
             session, ticket, "survey_sent", None,
             {"survey": invitation.template_key, "invitation": invitation.id,
              "channels": list(invitation.channels), "messages": len(ids),
-             "expires_at": invitation.expires_at.isoformat()},
+             "expires_at": invitation.expires_at.isoformat(),
+             "why": f"{len(ids)} message(s) on {', '.join(invitation.channels)}"},
             public=False,
         )  # fmt: skip
     return True

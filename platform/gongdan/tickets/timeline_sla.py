@@ -34,6 +34,12 @@ def system_titles() -> dict[str, str]:
         "sla_retargeted": gettext("Service level re-targeted"),
         "sla_stopped": gettext("Service level clock stopped"),
         "escalated": gettext("Escalated"),
+        # Callback surveys (gongdan.surveys) record these; their lines are the "why".
+        "survey_scheduled": gettext("Survey scheduled"),
+        "survey_sent": gettext("Survey sent"),
+        "survey_answered": gettext("Survey answered"),
+        "survey_followup": gettext("Survey follow-up"),
+        "survey_origin": gettext("Opened from a survey"),
     }
 
 
