@@ -115,6 +115,30 @@ def _check(extensions: Extensions) -> None:
             raise PluginError(f"a semantic check is registered for {kind!r}, which no plugin adds")
 
 
+#: Where :func:`current_extensions` keeps an application's extensions.
+APP_EXTENSIONS_KEY = "gongdan.definition_extensions"
+
+
+def current_extensions() -> Extensions:
+    """The running application's extensions, collected once per application; the core's
+    outside an application.
+
+    What the runtime compiles the active and pinned definitions with: a set that uses a
+    plugin's kind, field type or condition function was validated with the plugin, and must
+    compile with it too.
+    """
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return core_extensions()
+    extensions = current_app.extensions.get(APP_EXTENSIONS_KEY)
+    if extensions is None:
+        manager = current_app.extensions.get("gongdan.plugins")
+        extensions = extensions_from_plugins(manager) if manager is not None else core_extensions()
+        current_app.extensions[APP_EXTENSIONS_KEY] = extensions
+    return extensions
+
+
 def load_extensions(*, discover: bool = True, extra: tuple[Any, ...] = ()) -> Extensions:
     """Build a plugin manager (entry points + ``extra``) and collect its extensions."""
     return extensions_from_plugins(build_plugin_manager(discover=discover, extra=extra))

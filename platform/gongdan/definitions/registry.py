@@ -153,8 +153,12 @@ def compiled_active_set(session: Session, *, extensions: Extensions | None = Non
 
     Each call costs one indexed read of the generation; web processes and workers thereby see
     a publish made by any other process without a restart. The cache holds one set per engine
-    and is reused only for equal ``extensions`` (pass the app's).
+    and is reused only for equal ``extensions`` (default: the running app's plugins').
     """
+    if extensions is None:
+        from gongdan.definitions.extensions import current_extensions
+
+        extensions = current_extensions()
     engine = _engine_of(session)
     # Read the generation before the definitions: a publish in between then only causes one
     # extra recompile, never a stale set cached under a newer generation. Read once per

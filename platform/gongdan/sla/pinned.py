@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gongdan.definitions.compile import compile_definitions
 from gongdan.definitions.compiled import CompiledSlaPolicy
+from gongdan.definitions.extensions import current_extensions
 from gongdan.definitions.registry import load_revision
 from gongdan.sla import clock
 from gongdan.sla.calendar import BusinessCalendar, round_the_clock
@@ -55,6 +56,7 @@ def pinned_policy(
         definitions,
         revision_ids={(d.kind, d.key): rid for d, rid in zip(definitions, key, strict=False)},
         validate=False,  # each revision was valid in the set it was published in
+        extensions=current_extensions(),  # a plugin's field types and condition functions
     )
     policy = compiled.sla_policies[0]
     calendars = list(compiled.calendars.values())

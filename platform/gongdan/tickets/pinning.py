@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gongdan.definitions.compile import compile_definitions
 from gongdan.definitions.compiled import CompiledTicketType, CompiledWorkflow
+from gongdan.definitions.extensions import current_extensions
 from gongdan.definitions.models import DefinitionRevision
 from gongdan.definitions.registry import (
     active_revision,
@@ -99,6 +100,7 @@ def compile_pinned(session: Session, type_revision_id: int, workflow_revision_id
             (workflow.kind, workflow.key): workflow_revision_id,
         },
         validate=False,  # each revision was valid in the set it was published in
+        extensions=current_extensions(),  # a plugin's field types and condition functions
     )
     pinned = Pinned(
         ticket_type=compiled.ticket_types[ticket_type.key],
