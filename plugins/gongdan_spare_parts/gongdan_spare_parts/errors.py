@@ -51,3 +51,10 @@ class WrongLineStatus(StockError):
 
     code = "spare_parts.wrong_line_status"
     status = 409
+
+
+class NotAllowed(StockError):
+    """The user's role may not take this step of the part request flow."""
+
+    code = "spare_parts.not_allowed"
+    status = 403

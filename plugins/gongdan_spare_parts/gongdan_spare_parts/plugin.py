@@ -7,10 +7,18 @@ plugin's tables on the core metadata.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from gongdan.hookspecs import hookimpl
 from gongdan_spare_parts import PLUGIN_KEY, __version__
 from gongdan_spare_parts import models as _models  # noqa: F401  (registers the tables)
+from gongdan_spare_parts.definitions import (
+    IN_STOCK,
+    PART_LINES,
+    STOCK_POLICY,
+    STOCK_POLICY_SCHEMA,
+    check_stock_policy,
+)
 
 _HERE = Path(__file__).resolve().parent
 
@@ -23,3 +31,28 @@ def gongdan_plugin_info() -> dict[str, str]:
 @hookimpl
 def gongdan_migrations() -> dict[str, str]:
     return {PLUGIN_KEY: str(_HERE / "migrations" / "versions")}
+
+
+@hookimpl
+def gongdan_definition_kinds() -> dict[str, dict[str, Any]]:
+    return {STOCK_POLICY: STOCK_POLICY_SCHEMA}
+
+
+@hookimpl
+def gongdan_definition_checks() -> dict[str, Any]:
+    return {STOCK_POLICY: check_stock_policy}
+
+
+@hookimpl
+def gongdan_condition_functions() -> dict[str, Any]:
+    return {IN_STOCK.name: IN_STOCK}
+
+
+@hookimpl
+def gongdan_field_types() -> dict[str, Any]:
+    return {PART_LINES.name: PART_LINES}
+
+
+@hookimpl
+def gongdan_definition_packs() -> list[str]:
+    return [str(_HERE / "pack")]

@@ -4,8 +4,10 @@ release, and return the faulty part.
 A line's life: ``requested`` → ``approved`` (waiting for stock) → ``reserved`` → ``issued`` →
 ``consumed``; or ``rejected``, ``released`` (reservation given back) and ``returned`` (issued but
 unused, back on the shelf). A part from the engineer's own van needs no approval: it is reserved
-at once. Each step records a ticket event (``spare_parts.requested`` … ``spare_parts.arrived``),
-which notification templates and automations can use like any core event.
+at once. Who may take each step, and from which status, is the pack's ``part_request_flow``
+Workflow definition (its transitions' ``roles`` and ``from``), so approvers change without code.
+Each step records a ticket event (``spare_parts.requested`` … ``spare_parts.arrived``), which
+notification templates and automations can use like any core event.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from sqlalchemy.orm import Session
 from gongdan.accounts.models import User
 from gongdan.customers.models import Asset
 from gongdan.db import utcnow
+from gongdan.definitions.registry import compiled_active_set
 from gongdan.tickets.events import record_event
 from gongdan.tickets.models import Ticket
 from gongdan_spare_parts.errors import (
     ExceedsReservation,
     InsufficientStock,
+    NotAllowed,
     SerialNotInWarehouse,
     StockError,
     WrongLineStatus,
@@ -101,6 +105,34 @@ def _expect(line: PartLine, *statuses: str) -> None:
         )
 
 
+#: The Workflow definition (in the plugin's pack) a part line follows.
+APPROVAL_FLOW = "part_request_flow"
+
+
+def authorise(session: Session, line: PartLine, step: str, actor: User | None) -> None:
+    """Check that ``actor`` may take ``step`` of the approval flow from the line's status.
+
+    :raises StockError: the flow is not installed.
+    :raises WrongLineStatus: the step does not leave the line's status.
+    :raises NotAllowed: the actor's role may not take the step.
+    """
+    workflow = compiled_active_set(session).workflows.get(APPROVAL_FLOW)
+    if workflow is None:
+        raise StockError(
+            f"the Workflow {APPROVAL_FLOW!r} is not installed: install the spare_parts pack"
+        )
+    transition = workflow.transition(step)
+    if transition is None or line.status not in transition.sources:
+        raise WrongLineStatus(f"part line {line.id} is {line.status}: it cannot be {step}d now")
+    roles = {actor.role} if actor is not None else {"system"}
+    # As the ticket engine: an admin may take any step a person may take.
+    if not transition.allowed_for(roles) and not (
+        "admin" in roles and bool(transition.roles - {"system"})
+    ):
+        who = actor.username if actor is not None else "the system"
+        raise NotAllowed(f"{who} ({', '.join(sorted(roles))}) may not {step} part line {line.id}")
+
+
 def try_reserve(session: Session, line: PartLine) -> bool:
     """Reserve the line's quantity if its warehouse has it available; ``False`` if not."""
     part, warehouse = line.part, line.warehouse
@@ -136,6 +168,7 @@ def request_part(
     session.add(line)
     session.flush()
     if source.kind == "van":
+        authorise(session, line, "take_from_van", engineer)
         try_reserve(session, line)
     _event(session, line, "requested", engineer, warehouse=source.code, status=line.status)
     return line
@@ -144,7 +177,7 @@ def request_part(
 @in_one_transaction
 def approve(session: Session, line: PartLine, *, approver: User) -> PartLine:
     """Approve a request: reserved now if the warehouse has it, else waiting for stock."""
-    _expect(line, "requested")
+    authorise(session, line, "approve", approver)
     line.status, line.approved_by_id = "approved", approver.id
     try_reserve(session, line)
     _event(session, line, "approved", approver, status=line.status)
@@ -154,7 +187,7 @@ def approve(session: Session, line: PartLine, *, approver: User) -> PartLine:
 @in_one_transaction
 def reject(session: Session, line: PartLine, *, approver: User, reason: str) -> PartLine:
     """Turn a request down (nothing was reserved yet)."""
-    _expect(line, "requested", "approved")
+    authorise(session, line, "reject", approver)
     line.status, line.approved_by_id = "rejected", approver.id
     _event(session, line, "rejected", approver, reason=reason)
     return line
@@ -175,7 +208,7 @@ def release_line(session: Session, line: PartLine, *, actor: User | None, reason
 @in_one_transaction
 def release(session: Session, line: PartLine, *, actor: User | None, reason: str) -> PartLine:
     """Cancel a line that was not issued: its reservation, if any, is given back."""
-    _expect(line, "requested", "approved", "reserved")
+    authorise(session, line, "release", actor)
     release_line(session, line, actor=actor, reason=reason)
     return line
 
@@ -184,6 +217,7 @@ def _issue(
     session: Session, line: PartLine, engineer: User, serial: str | None, quantity: object
 ) -> None:
     _expect(line, "reserved")
+    authorise(session, line, "issue", engineer)
     check_van(line.warehouse, engineer)
     part = line.part
     amount = Decimal(line.quantity)
@@ -246,6 +280,7 @@ def consume(
 
     A reserved line (typically from the van) is issued in the same step.
     """
+    authorise(session, line, "consume", engineer)
     if line.status == "reserved":
         _issue(session, line, engineer, serial, quantity)
     _expect(line, "issued")
@@ -262,7 +297,7 @@ def consume(
 @in_one_transaction
 def return_unused(session: Session, line: PartLine, *, engineer: User) -> PartLine:
     """An issued part that was not used goes back to its warehouse."""
-    _expect(line, "issued")
+    authorise(session, line, "return_unused", engineer)
     apply_move(
         session, kind="return", part=line.part, warehouse=line.warehouse,
         quantity=Decimal(line.quantity), actor=engineer, ticket_id=line.ticket_id,

@@ -88,6 +88,24 @@ def stock_of(session: Session, part_id: int, warehouse_id: int) -> StockLevel:
     return StockLevel(Decimal(row.on_hand), Decimal(row.reserved), Decimal(row.in_transit))
 
 
+def available_anywhere(session: Session, part_number: str, warehouse_code: str = "") -> Decimal:
+    """The most available of a part in one warehouse: ``warehouse_code``, or any central or
+    regional one when empty (vans are their engineers'). One indexed read."""
+    balance = StockBalance.__table__
+    available = balance.c.on_hand - balance.c.reserved
+    query = (
+        sa.select(sa.func.max(available))
+        .join(Part, Part.id == balance.c.part_id)
+        .join(Warehouse, Warehouse.id == balance.c.warehouse_id)
+        .where(Part.number == part_number)
+    )
+    if warehouse_code:
+        query = query.where(Warehouse.code == warehouse_code)
+    else:
+        query = query.where(Warehouse.kind != "van")
+    return Decimal(session.scalar(query) or 0)
+
+
 def balance_mismatches(session: Session) -> list[tuple[int, int]]:
     """Part × warehouse pairs whose balance differs from the sum of their moves (in SQL).
 

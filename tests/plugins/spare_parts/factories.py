@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
@@ -12,6 +13,10 @@ from gongdan_spare_parts.services import StockLevel, stock_of
 from tests.gongdan.fieldwork.factories import Site, build_site
 
 from gongdan.db import db
+from gongdan.definitions.extensions import current_extensions
+from gongdan.definitions.packs import load_pack
+from gongdan.definitions.registry import install_pack
+from gongdan_spare_parts import plugin
 
 
 @dataclass
@@ -37,9 +42,14 @@ class Depot:
 
 
 def build_depot(app: Flask) -> Depot:
-    """Build the site and the stock places; no stock yet."""
+    """Build the site (the default pack installed) with the plugin's pack, and the stock
+    places; no stock yet."""
     site = build_site(app)
     with app.app_context():
+        for path in plugin.gongdan_definition_packs():
+            install_pack(
+                db.session, load_pack(Path(path)), author="test", extensions=current_extensions()
+            )
         warehouses = [
             Warehouse(code="WH-SH", name="上海中心库", kind="central"),
             Warehouse(code="WH-EAST", name="华东区域库", kind="regional", region="east"),
