@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from gongdan.customers.models import Contact
 from gongdan.definitions.compiled import CompiledSurveyTemplate, CompiledTicketType
+from gongdan.definitions.registry import compiled_active_set
 from gongdan.errors import GongdanError
 from gongdan.notifications.outbox import enqueue_notification
 from gongdan.surveys.models import SurveyAnswer, SurveyInvitation
@@ -133,6 +134,14 @@ def _create(
     )  # fmt: skip
 
 
+def _recipients(session: Session, action: Mapping[str, Any]) -> list[str]:
+    """The action's ``to``, else its template's."""
+    if action.get("to"):
+        return [str(target) for target in action["to"]]
+    template = compiled_active_set(session).notification_templates.get(str(action.get("template")))
+    return list(template.to) if template is not None else []
+
+
 def run_followups(session: Session, answer_id: int) -> str:
     """Run the ``on_result`` rules of one answer once; the outcome (commits).
 
@@ -168,7 +177,7 @@ def run_followups(session: Session, answer_id: int) -> str:
                 elif kind == "notify":
                     ids = enqueue_notification(
                         session, template=str(action.get("template")), ticket_id=ticket.id,
-                        recipients=list(action.get("to") or ["customer"]),
+                        recipients=_recipients(session, action),
                         event=f"survey-answer:{answer.id}:{index}",
                         context={"survey": {"score": answer.score, "template": template.key,
                                             "csat": answer.csat, "nps": answer.nps}},

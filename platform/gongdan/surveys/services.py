@@ -37,6 +37,7 @@ from gongdan.definitions.frozen import Duration
 from gongdan.definitions.models import DefinitionRevision
 from gongdan.definitions.registry import compiled_active_set, definition_from_revision
 from gongdan.errors import DefinitionNotFound, NotFound, ValidationFailed
+from gongdan.jobs.runner import enqueue_after_commit
 from gongdan.notifications.outbox import enqueue_notification
 from gongdan.notifications.render import base_url
 from gongdan.notifications.services import event_names
@@ -50,6 +51,8 @@ from gongdan.tickets.transaction import ticket_transaction
 
 #: The NotificationTemplate that carries the link.
 INVITATION_TEMPLATE = "survey_invitation"
+#: The job that sends one invitation (registered by :mod:`gongdan.surveys.tasks`).
+SEND_JOB = "surveys.send"
 #: Answering time of a template without ``send.expires_after``.
 DEFAULT_EXPIRY = timedelta(days=14)
 #: Compiled pinned templates one process keeps.
@@ -163,6 +166,11 @@ def schedule_for_event(session: Session, ticket: Ticket, event: TicketEvent) -> 
         )  # fmt: skip
         if invitation_id is not None:
             created.append(invitation_id)
+            # On time without waiting for the next sweep (which still sends it if this is lost).
+            enqueue_after_commit(
+                session, SEND_JOB, invitation_id, job_id=f"survey-send-{invitation_id}",
+                at=max(at + _seconds(template.delay, at), utcnow()),
+            )  # fmt: skip
             record_event(
                 session, ticket, "survey_scheduled", None,
                 {"survey": template.key, "invitation": invitation_id,

@@ -17,7 +17,12 @@ from gongdan.db import db, utcnow
 from gongdan.errors import GongdanError
 from gongdan.surveys.followups import run_followups
 from gongdan.surveys.models import SurveyAnswer
-from gongdan.surveys.services import due_invitation_ids, expire_invitations, send_invitation
+from gongdan.surveys.services import (
+    SEND_JOB,
+    due_invitation_ids,
+    expire_invitations,
+    send_invitation,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +31,6 @@ BATCH = 500
 #: How long a fresh answer's follow-up may wait for its own run before the sweep takes it.
 FOLLOWUP_GRACE = timedelta(minutes=1)
 
-SEND_JOB = "surveys.send"
 FOLLOWUP_JOB = "surveys.followup"
 
 

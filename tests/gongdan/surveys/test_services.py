@@ -264,3 +264,39 @@ def test_an_automation_can_send_a_survey_once(site: Site) -> None:
         assert "invitation" in first and again["skipped"] == "already surveyed"
         assert sweep_surveys(utcnow())["sent"] == 1
         assert invitations(site, number)[0].origin == "automation"
+
+
+def test_a_ticket_closed_again_is_not_surveyed_twice(site: Site) -> None:
+    """The rule: one invitation per ticket and template, whatever happens after the first."""
+    from gongdan.surveys.services import schedule_for_event
+    from gongdan.tickets.events import record_event
+
+    number = close_repair(site)
+    sent_link(site, number)
+    with site.app.test_request_context():
+        ticket = site.ticket(number)
+        closed_again = record_event(
+            db.session, ticket, "transition", None,
+            {"from": "resolved", "to": "closed", "transition": "close"},
+        )  # fmt: skip
+        assert schedule_for_event(db.session, ticket, closed_again) == []
+        db.session.commit()
+        (invitation,) = invitations(site, number)
+        assert invitation.status == "sent"
+
+
+def test_the_send_job_is_queued_for_the_due_time(site: Site) -> None:
+    from gongdan.jobs import job_runner
+
+    number = close_repair(site)
+    waiting = [
+        (when, args) for when, name, args in job_runner(site.app).waiting_jobs()
+        if name == "surveys.send"
+    ]  # fmt: skip
+    with site.app.test_request_context():
+        (invitation,) = invitations(site, number)
+        assert waiting == [(invitation.due_at, (invitation.id,))]
+        from gongdan.surveys.tasks import send_job
+
+        assert send_job(invitation.id) is False  # not due yet: the job does nothing
+        assert invitations(site, number)[0].status == "scheduled"
