@@ -275,25 +275,45 @@ def backlog(params: ReportParams, dialect: str) -> Select[Any]:
 def workload(params: ReportParams, dialect: str) -> Select[Any]:
     """Per engineer: tickets assigned and resolved in the period, open now, on-site time.
 
-    Always one row per engineer (``group_key`` is the engineer's user id).
+    Always one row per engineer (``group_key`` is the engineer's user id). Two scopes read
+    through their own indexes and added up (``UNION ALL``): the period's tickets, and the
+    tickets still open from before it — one ``OR`` of both made PostgreSQL scan the table.
     """
-    period = in_period(params)
-    on_site = sa.and_(period, Ticket.checked_in_at.is_not(None), Ticket.resolved_at.is_not(None))
+    on_site = sa.and_(Ticket.checked_in_at.is_not(None), Ticket.resolved_at.is_not(None))
     source = with_customers(params, Ticket.__table__.join(User, User.id == Ticket.assignee_id))
-    rows = ticket_rows(
-        params.grouped("engineer"),
+    engineer = params.grouped("engineer")
+    no_seconds = sa.cast(sa.null(), sa.Float)
+    in_period_rows = ticket_rows(
+        engineer,
         {
-            "in_period": sa.case((period, 1), else_=0),
-            "resolved": sa.case((sa.and_(period, Ticket.resolved_at.is_not(None)), 1), else_=0),
-            "open": sa.case((still_open(params), 1), else_=0),
+            "in_period": sa.literal(1, sa.Integer),
+            "resolved": sa.case((Ticket.resolved_at.is_not(None), 1), else_=0),
+            "open": sa.case((Ticket.state_category.in_(OPEN_CATEGORIES), 1), else_=0),
             "capacity": User.capacity,
             "on_site": sa.case((on_site, 1), else_=0),
             "on_site_seconds": sa.case(
-                (on_site, seconds_between(Ticket.resolved_at, Ticket.checked_in_at))
+                (on_site, seconds_between(Ticket.resolved_at, Ticket.checked_in_at)),
+                else_=no_seconds,
             ),
         },
-        scope=sa.or_(period, still_open(params)),
+        scope=in_period(params),
         source=source,
+    )
+    older_open_rows = ticket_rows(
+        engineer,
+        {
+            "in_period": sa.literal(0, sa.Integer),
+            "resolved": sa.literal(0, sa.Integer),
+            "open": sa.literal(1, sa.Integer),
+            "capacity": User.capacity,
+            "on_site": sa.literal(0, sa.Integer),
+            "on_site_seconds": no_seconds,
+        },
+        scope=sa.and_(Ticket.state_category.in_(OPEN_CATEGORIES), Ticket.created_at < params.start),
+        source=source,
+    )
+    rows = sa.union_all(sa.select(in_period_rows), sa.select(older_open_rows)).subquery(
+        "workload_rows"
     )
     open_now = sa.func.sum(rows.c.open)
     capacity = sa.func.max(rows.c.capacity)

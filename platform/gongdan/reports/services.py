@@ -96,12 +96,17 @@ def kpi_table(
     :raises KeyError: ``kpi`` is not in :data:`~gongdan.reports.queries.KPI_QUERIES`.
     """
     builder = KPI_QUERIES[kpi]
+    summary = summary or SummaryReader(session)
+    memo = (kpi, params.date_from, params.date_to, tuple(sorted(params.filters.items())),
+            params.group_by, params.period, params.now, locale)  # fmt: skip
+    if memo in summary.tables:
+        return summary.tables[memo]
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # Compiling these sub-second aggregates to machine code (JIT) costs more than it saves
         # (~150 ms a query over a million tickets); only for this transaction.
         session.execute(sa.text("SET LOCAL jit = off"))
-    summarised = (summary or SummaryReader(session)).table_rows(kpi, params)
+    summarised = summary.table_rows(kpi, params)
     if summarised is None:
         summarised = list(session.execute(builder(params, dialect)).mappings())
     rows = [{name: _plain(value) for name, value in row.items()} for row in summarised]
@@ -111,7 +116,9 @@ def kpi_table(
         key = row["group_key"]
         row["group"] = labels.get(key, "" if key is None else str(key))
     columns = ("group_key", "group", *KPI_COLUMNS[kpi])
-    return KpiTable(kpi, dimension, columns, [{c: row.get(c) for c in columns} for row in rows])
+    table = KpiTable(kpi, dimension, columns, [{c: row.get(c) for c in columns} for row in rows])
+    summary.tables[memo] = table
+    return table
 
 
 def _first(table: KpiTable, column: str) -> Any:
@@ -177,14 +184,20 @@ HEADLINE_KPIS: tuple[str, ...] = (
 TABLE_KPIS: tuple[str, ...] = (*HEADLINE_KPIS, "workload", "top_fault_codes", "top_products")
 
 
-def dashboard(session: Session, params: ReportParams, *, locale: str = "zh") -> Dashboard:
+def dashboard(
+    session: Session,
+    params: ReportParams,
+    *,
+    locale: str = "zh",
+    summary: SummaryReader | None = None,
+) -> Dashboard:
     """Everything ``/reports`` shows: headline, chart series, tables.
 
     Each figure comes from the daily summary where it answers (one read shared by the figures
     that need the same groups), else from its own query.
     """
     dimension = params.group_by or "department"
-    summary = SummaryReader(session)
+    summary = summary or SummaryReader(session)
 
     def table(kpi: str, report: ReportParams, labels: str = "zh") -> KpiTable:
         return kpi_table(session, kpi, report, locale=labels, summary=summary)

@@ -6,13 +6,13 @@ dashboard KPI aggregates, defined exactly as the base queries of
 :func:`value_select` group it; the refresh stores those groups, and the dashboard runs the very
 same statements live for the days not (yet) summarised, such as today.
 
-:func:`refresh_summary` is the periodic job (``reports.summary`` sweep). It recomputes
+:func:`refresh_summary` is the periodic job (the ``reports`` sweep). It recomputes
 
-* every closed day (before today) that is not in the summary yet — the first run backfills
-  the whole history, 31 days to a transaction;
-* every closed day with a ticket changed (``tickets.updated_at``) since the previous run,
-  less a safety margin for transactions still open then — a ticket created last week and
-  resolved today changes last week's figures.
+* every day up to today that is not in the summary yet — the first run backfills the whole
+  history, 31 days to a transaction;
+* every day with a ticket changed (``tickets.updated_at``) since the previous run, less a
+  safety margin for transactions still open then — a ticket created last week and resolved
+  today changes last week's figures; today changes all the time and is redone every sweep.
 
 Each range is replaced in one transaction (delete, then insert from the tickets) under a lock,
 so running it twice, or in two processes at once, leaves the same rows: it is idempotent.
@@ -263,7 +263,7 @@ def _ranges(days: Iterable[date]) -> Iterator[tuple[date, date]]:
 
 
 def days_to_refresh(session: Session, now: datetime) -> list[date]:
-    """The closed days missing from the summary or with tickets changed since its last run."""
+    """The days up to today missing from the summary or with tickets changed since its last run."""
     today = service_date(now)
     oldest = session.scalar(sa.select(sa.func.min(Ticket.created_at)))
     if oldest is None:
@@ -272,7 +272,7 @@ def days_to_refresh(session: Session, now: datetime) -> list[date]:
     first = service_date(oldest)
     missing = [
         first + timedelta(days=n)
-        for n in range((today - first).days)
+        for n in range((today - first).days + 1)
         if first + timedelta(days=n) not in summarised
     ]
     last_run = session.scalar(sa.select(sa.func.max(ReportSummaryDay.refreshed_at)))
@@ -281,7 +281,7 @@ def days_to_refresh(session: Session, now: datetime) -> list[date]:
         changed_days = (
             sa.select(period_bucket(Ticket.created_at, "day"))
             .where(Ticket.updated_at >= last_run - CHANGE_MARGIN)
-            .where(Ticket.created_at < midnight(today))
+            .where(Ticket.created_at < midnight(today + timedelta(days=1)))
             .distinct()
         )
         changed = [date.fromisoformat(day) for day in session.scalars(changed_days)]

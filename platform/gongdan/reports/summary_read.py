@@ -1,8 +1,8 @@
-"""KPI tables from the daily summary: summarised closed days plus a live query for the rest.
+"""KPI tables from the daily summary, with a live query for today when its summary is old.
 
-A report is answered from the summary when every closed day (before today) of its period is
-summarised and its filters and group-by are dimensions the summary keeps; the days not
-summarised by design — today, and any later date — are aggregated live by the same
+A report is answered from the summary when every day of its period up to today is summarised
+and its filters and group-by are dimensions the summary keeps. Today is read from the summary
+when the sweep refreshed it within :data:`TODAY_FRESH_FOR`, else aggregated live by the same
 statements that fill the summary (:mod:`gongdan.reports.summary`). Per KPI:
 
 * volume, SLA on-time, first contact, reopen, transfers — exact: counts and sums add up. Group
@@ -12,9 +12,9 @@ statements that fill the summary (:mod:`gongdan.reports.summary`). Per KPI:
 * top fault codes and products — exact, unfiltered reports only.
 
 Everything else (backlog and workload are snapshots of open tickets; other filters and
-groups) returns ``None`` and the caller runs the base query. A closed day whose tickets
-changed since the last refresh shows its figures of that refresh until the next one (the
-``reports.summary`` sweep, every few minutes).
+groups) returns ``None`` and the caller runs the base query. A day whose tickets changed
+since the last refresh shows the figures of that refresh until the next sweep (30 s by
+default): the summary is as fresh as the scheduler keeps it.
 """
 
 from __future__ import annotations
@@ -48,6 +48,9 @@ from gongdan.reports.summary import (
     value_select,
 )
 
+#: How long after its refresh today's summary is read instead of a live query; the scheduler
+#: refreshes today every sweep (30 s) while tickets change.
+TODAY_FRESH_FOR = timedelta(minutes=2)
 #: KPIs the summary answers exactly for any covered group-by and filter.
 ADDITIVE_KPIS = frozenset({"volume", "sla", "first_contact", "reopen", "transfers"})
 #: KPIs with medians: ungrouped, unfiltered reports only.
@@ -82,34 +85,50 @@ class SummaryReader:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._coverage: dict[tuple[date, date], bool] = {}
+        self._fresh: dict[date, bool] = {}
+        #: Finished KPI tables by (kpi, parameters, locale): a page asks for some twice.
+        self.tables: dict[tuple[Any, ...], Any] = {}
         self._totals: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         self._histograms: dict[tuple[Any, ...], dict[str, dict[int, int]]] = {}
 
     # -- which days come from where -------------------------------------------------------
-    @staticmethod
-    def _split(params: ReportParams) -> tuple[tuple[date, date] | None, date | None]:
-        """The summarised closed days of the period, and the first day read live."""
+    def _today_is_fresh(self, today: date) -> bool:
+        """Whether today's summary was refreshed within :data:`TODAY_FRESH_FOR`."""
+        if today not in self._fresh:
+            refreshed = self.session.scalar(
+                sa.select(ReportSummaryDay.refreshed_at).where(
+                    ReportSummaryDay.day == today.isoformat()
+                )
+            )
+            self._fresh[today] = refreshed is not None and utcnow() - refreshed <= TODAY_FRESH_FOR
+        return self._fresh[today]
+
+    def _split(self, params: ReportParams) -> tuple[tuple[date, date] | None, date | None]:
+        """The days of the period read from the summary, and the first day read live."""
         today = service_date(params.now or utcnow())
-        last_closed = min(params.date_to, today - timedelta(days=1))
-        closed = (params.date_from, last_closed) if params.date_from <= last_closed else None
-        live_first = max(params.date_from, today)
-        return closed, (live_first if live_first <= params.date_to else None)
+        if today in (params.date_from, params.date_to) or params.date_from < today < params.date_to:
+            last = today if self._today_is_fresh(today) else today - timedelta(days=1)
+        else:
+            last = min(params.date_to, today)
+        stored = (params.date_from, min(last, params.date_to)) if params.date_from <= last else None
+        live_first = max(params.date_from, last + timedelta(days=1))
+        return stored, (live_first if live_first <= min(params.date_to, today) else None)
 
     def covers(self, params: ReportParams) -> bool:
-        """Whether the period has closed days and all of them are summarised."""
-        closed, _ = self._split(params)
-        if closed is None:
-            return False  # today only: the base queries are as fast and exact
-        if closed not in self._coverage:
-            first, last = closed
+        """Whether the period has summarised days and all of them are in the summary."""
+        stored, _ = self._split(params)
+        if stored is None:
+            return False  # today only, not summarised yet: the base queries are exact
+        if stored not in self._coverage:
+            first, last = stored
             summarised = self.session.scalar(
                 sa.select(sa.func.count()).where(
                     ReportSummaryDay.day >= first.isoformat(),
                     ReportSummaryDay.day <= last.isoformat(),
                 )
             )
-            self._coverage[closed] = summarised == (last - first).days + 1
-        return self._coverage[closed]
+            self._coverage[stored] = summarised == (last - first).days + 1
+        return self._coverage[stored]
 
     def answers(self, kpi: str, params: ReportParams) -> bool:
         """Whether :meth:`table_rows` can answer ``kpi`` for ``params``."""

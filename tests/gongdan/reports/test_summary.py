@@ -85,8 +85,8 @@ def test_without_a_refresh_the_base_queries_answer(app: Flask, world: ReportWorl
 def test_summary_equals_base_queries(app: Flask, world: ReportWorld) -> None:
     with app.app_context():
         refreshed = refresh_summary(db.session, NOW)
-        # 2026-01-01 (the oldest ticket, Shanghai time) .. 2026-03-19: today is read live.
-        assert refreshed == (date(2026, 3, 19) - date(2026, 1, 1)).days + 1
+        # 2026-01-01 (the oldest ticket, Shanghai time) .. 2026-03-20 (today).
+        assert refreshed == (date(2026, 3, 20) - date(2026, 1, 1)).days + 1
         for kpi in ("volume", "sla", "first_contact", "reopen", "transfers"):
             for group in GROUPS:
                 assert_same(kpi, PARAMS.grouped(group))
@@ -103,6 +103,23 @@ def test_summary_equals_base_queries(app: Flask, world: ReportWorld) -> None:
         assert reader.table_rows("volume", PARAMS.grouped("engineer")) is None
         assert reader.table_rows("resolution", PARAMS.grouped("department")) is None
         assert reader.table_rows("backlog", PARAMS) is None
+
+
+def test_today_is_read_live_until_the_sweep_summarises_it(app: Flask, world: ReportWorld) -> None:
+    with app.app_context():
+        refresh_summary(db.session, NOW)
+        today = db.session.get(ReportSummaryDay, "2026-03-20")
+        assert today is not None
+        db.session.delete(today)  # as if the sweep had not come round to today yet
+        db.session.commit()
+        assert SummaryReader(db.session).covers(PARAMS)
+        for kpi in ("volume", "sla", "first_contact", "reopen", "transfers"):
+            assert_same(kpi, PARAMS.grouped("channel"))  # t7 (wechat) was created today
+        for kpi in ("first_response", "resolution", "top_fault_codes", "top_products"):
+            assert_same(kpi, PARAMS)
+        # A report of today alone is the base queries' until today is summarised.
+        only_today = ReportParams(date(2026, 3, 20), date(2026, 3, 20), now=NOW)
+        assert SummaryReader(db.session).table_rows("volume", only_today) is None
 
 
 def test_dashboard_reads_the_summary_with_the_same_headline(app: Flask, world: ReportWorld) -> None:
