@@ -4,7 +4,8 @@
 Candidates are selected in SQL when the condition compiles to SQL
 (:func:`gongdan.conditions.compile_condition_sql` over the ticket columns), else by an
 indexed pre-filter (tickets not closed); either way in pages by id, at most
-``BATCH * MAX_PAGES`` tickets per sweep, and the Python predicate decides. After downtime
+``BATCH * MAX_PAGES`` tickets per sweep, and the Python predicate decides. One with no
+condition and only slot actions (a report) runs once per slot (:mod:`.slots`). After downtime
 only the latest missed slot runs: replaying every missed hour of "close tickets resolved for 7
 days" would do the same work again.
 """
@@ -26,6 +27,7 @@ from gongdan.automations.services import (
     slot_key,
     ticket_context,
 )
+from gongdan.automations.slots import run_slot, runs_per_slot
 from gongdan.conditions import compile_condition_sql
 from gongdan.customers.models import SERVICE_TIME_ZONE
 from gongdan.db import db, utcnow
@@ -164,6 +166,11 @@ def run_scheduled_automations(session: Session, now: datetime | None = None) -> 
         if schedule is not None and schedule.last_slot_at >= slot:
             continue
         occurrence = slot_key(slot)
+        if runs_per_slot(automation):  # a report, say: once per slot, on no ticket
+            outcome = run_slot(session, automation, occurrence, slot)
+            report[automation.key] = int(outcome == "done")
+            _remember_slot(session, automation.key, slot)
+            continue
         done, after_id, complete = 0, 0, False
         for _ in range(MAX_PAGES):
             ids = candidate_ids(session, automation, occurrence, moment, BATCH, after_id)

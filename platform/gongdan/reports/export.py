@@ -47,12 +47,19 @@ def csv_bytes(table: KpiTable, titles: Mapping[str, str]) -> bytes:
 
 def xlsx_bytes(table: KpiTable, titles: Mapping[str, str], sheet: str) -> bytes:
     """``table`` as a one-sheet XLSX workbook named ``sheet``."""
+    return workbook_bytes([(sheet, table_rows(table, titles))])
+
+
+def workbook_bytes(sheets: Sequence[tuple[str, Sequence[Sequence[Any]]]]) -> bytes:
+    """An XLSX workbook with one sheet per ``(name, rows)``, in order."""
     workbook = Workbook()
-    worksheet = workbook.active
-    assert worksheet is not None
-    worksheet.title = sheet[:31]
-    for row in table_rows(table, titles):
-        worksheet.append(list(row))
+    default = workbook.active
+    assert default is not None
+    workbook.remove(default)
+    for name, rows in sheets:
+        worksheet = workbook.create_sheet(name[:31])
+        for row in rows:
+            worksheet.append([_safe_text(value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

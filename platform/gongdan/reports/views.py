@@ -26,7 +26,7 @@ from gongdan import i18n
 from gongdan.accounts.models import Department, User
 from gongdan.db import db
 from gongdan.reports import services
-from gongdan.reports.export import MIMETYPES, csv_bytes, xlsx_bytes
+from gongdan.reports.export import MIMETYPES, csv_bytes, table_rows, workbook_bytes, xlsx_bytes
 from gongdan.reports.params import (
     DIMENSIONS,
     PERIODS,
@@ -192,21 +192,40 @@ def tickets() -> tuple[str, int] | str:
 def export(kpi: str, fmt: str) -> Response | tuple[str, int]:
     """One KPI table (grouped like the page) as CSV or XLSX."""
     require_report_viewer()
-    if kpi not in KPI_QUERIES or fmt not in MIMETYPES:
+    whole = kpi == "dashboard" and fmt == "xlsx"
+    if not whole and (kpi not in KPI_QUERIES or fmt not in MIMETYPES):
         abort(404)
     try:
         params = parse_params(request.args)
     except ReportParameterError as error:
         return _page(None, error), 400
-    table = display_table(services.kpi_table(db.session, kpi, params, locale=_locale()))
-    titles = column_titles()
-    titles["group"] = str(DIMENSION_TITLES.get(table.dimension or "", gettext("Group")))
-    body = csv_bytes(table, titles) if fmt == "csv" else xlsx_bytes(table, titles, kpi)
+    if whole:
+        body = _dashboard_workbook(params)
+    else:
+        table = display_table(services.kpi_table(db.session, kpi, params, locale=_locale()))
+        titles = _titles(table)
+        body = csv_bytes(table, titles) if fmt == "csv" else xlsx_bytes(table, titles, kpi)
     response = make_response(body)
     response.headers["Content-Type"] = MIMETYPES[fmt]
     name = f"{kpi}_{params.date_from:%Y%m%d}_{params.date_to:%Y%m%d}.{fmt}"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _titles(table: KpiTable) -> dict[str, str]:
+    titles = column_titles()
+    titles["group"] = str(DIMENSION_TITLES.get(table.dimension or "", gettext("Group")))
+    return titles
+
+
+def _dashboard_workbook(params: ReportParams) -> bytes:
+    """The dashboard's tables as one workbook: a sheet per KPI, the page's figures."""
+    board = services.dashboard(db.session, params, locale=_locale())
+    sheets = []
+    for kpi, table in board.tables.items():
+        shown = display_table(table)
+        sheets.append((str(KPI_TITLES.get(kpi, kpi)), table_rows(shown, _titles(shown))))
+    return workbook_bytes(sheets)
 
 
 def init_app(app: Flask) -> None:

@@ -13,6 +13,7 @@ from gongdan.definitions.semantic.context import (
     items,
     reference_problem,
 )
+from gongdan.reports.names import REPORT_NAMES
 
 #: Actions the core executes.
 CORE_ACTIONS = (
@@ -24,6 +25,7 @@ CORE_ACTIONS = (
     "transition",
     "create_ticket",
     "send_survey",
+    "send_report",
 )
 
 #: Per core action: ``(member, kind it names, problem code, what it is called)``.
@@ -108,6 +110,8 @@ def _check_action(
         found.extend(
             _check_set_field(definition, ctx, action.get("field"), (*path, "field"), field_keys)
         )
+    if do == "send_report":
+        found.extend(_check_send_report(definition, ctx, action, path))
     if do == "create_ticket":
         fields = action.get("fields")
         target = ctx.get("TicketType", action.get("type"))
@@ -125,6 +129,59 @@ def _check_action(
                 )
                 if problem is not None:
                     found.append(problem)
+    return found
+
+
+def _check_send_report(
+    definition: Definition, ctx: SemanticContext, action: Mapping[str, Any], path: JsonPath
+) -> list[Problem]:
+    """A known report and format, staff recipients, in a scheduled automation of reports only.
+
+    A report is about a period, not a ticket: it runs once per schedule slot, which needs a
+    ``schedule``, no ``when`` and no ticket action beside it.
+    """
+    found: list[Problem] = []
+    report = action.get("report")
+    if isinstance(report, str) and report not in REPORT_NAMES:
+        found.append(
+            definition.problem(
+                "ref.unknown_report",
+                f"unknown report {report!r}",
+                (*path, "report"),
+                hint=did_you_mean(report, REPORT_NAMES) or f"use one of {', '.join(REPORT_NAMES)}",
+            )
+        )
+    if report == "dashboard" and action.get("format") == "csv":
+        found.append(
+            definition.problem(
+                "action.report_format",
+                "the dashboard report is a workbook of several tables: use format xlsx",
+                (*path, "format"),
+            )
+        )
+    recipients = action.get("to")
+    found.extend(check_recipients(definition, ctx, recipients, (*path, "to")))
+    for index, recipient in enumerate(recipients if isinstance(recipients, list) else ()):
+        if recipient in PLAIN_RECIPIENTS:
+            found.append(
+                definition.problem(
+                    "action.report_recipient",
+                    f"a report goes to staff by role:<role> or department:<department>, "
+                    f"not {recipient!r} (it is about no ticket)",
+                    (*path, "to", index),
+                )
+            )
+    spec = definition.spec
+    others = [a.get("do") for _, a in items(spec.get("actions")) if a.get("do") != "send_report"]
+    if definition.kind != "Automation" or "schedule" not in spec or "when" in spec or others:
+        found.append(
+            definition.problem(
+                "action.send_report_needs_schedule",
+                "send_report runs in a scheduled automation without 'when' and without "
+                "ticket actions: one report per schedule slot",
+                (*path, "do"),
+            )
+        )
     return found
 
 
