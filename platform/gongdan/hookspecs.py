@@ -99,6 +99,17 @@ def gongdan_migrations() -> dict[str, str]:  # type: ignore[empty-body]
 
 
 @hookspec
+def gongdan_sweeps() -> dict[str, Any]:  # type: ignore[empty-body]
+    """Add periodic sweeps: ``{"spare_parts.stock": sweep}``, ``sweep(now: datetime | None)``.
+
+    The scheduler (or the in-process runner) calls each once per tick inside an application
+    context, after the core's sweeps and before the outbox, so notifications a sweep writes go
+    out in the same tick. A sweep reads what is due from the database and must be idempotent:
+    a tick may run late, twice, or after downtime. Its return value is logged as its result.
+    """
+
+
+@hookspec
 def gongdan_init_app(app: Flask) -> None:
     """Attach blueprints, admin views, jobs or CLI commands to the application."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from gongdan.definitions.loader import load_text
 from gongdan.definitions.validate import validate_definitions
 from gongdan.errors import PluginError
 from gongdan.hookspecs import hookimpl
+from gongdan.jobs.scheduler import run_sweeps, sweeps_of
 from gongdan.migrations import (
     alembic_config,
     current_revision,
@@ -222,3 +224,21 @@ def test_a_check_for_a_kind_no_plugin_adds_fails_at_start_up() -> None:
 
     with pytest.raises(PluginError, match="'stray.Thing', which no plugin adds"):
         extensions_from_plugins(build_plugin_manager(discover=False, extra=[Stray()]))
+
+
+def test_a_plugins_sweep_runs_each_tick_before_the_outbox(make_app) -> None:  # type: ignore[no-untyped-def]
+    ticks: list[object] = []
+
+    class Tidy:
+        @hookimpl
+        def gongdan_sweeps(self) -> dict[str, object]:
+            return {"widgets.tidy": lambda now: ticks.append(now) or "tidied"}
+
+    app = make_app(GONGDAN_EXTRA_PLUGINS=[Tidy()])
+    moment = datetime(2026, 12, 6, 9, 0, tzinfo=UTC)
+
+    assert [name for name, _ in sweeps_of(app)][-2:] == ["widgets.tidy", "outbox"]
+    results = run_sweeps(app, now=moment)
+
+    assert results["widgets.tidy"] == "tidied"
+    assert ticks == [moment]

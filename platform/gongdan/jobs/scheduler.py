@@ -84,10 +84,23 @@ SWEEPS: tuple[tuple[str, Callable[[datetime | None], Any]], ...] = (
 )
 
 
+def sweeps_of(app: Flask) -> list[tuple[str, Callable[[datetime | None], Any]]]:
+    """The core sweeps with the plugins' (``gongdan_sweeps`` hook) before the outbox, which
+    stays last so it delivers what every other sweep wrote."""
+    manager = app.extensions.get("gongdan.plugins")
+    added = [
+        (name, sweep)
+        for result in (manager.hook.gongdan_sweeps() if manager is not None else [])
+        for name, sweep in dict(result or {}).items()
+    ]
+    *core, outbox = SWEEPS
+    return [*core, *added, outbox]
+
+
 def run_sweeps(app: Flask, now: datetime | None = None) -> dict[str, Any]:
     """Run every sweep once, each in its own app context; a failing one does not stop the rest."""
     results: dict[str, Any] = {}
-    for name, sweep in SWEEPS:
+    for name, sweep in sweeps_of(app):
         try:
             with app.app_context():
                 results[name] = sweep(now)
