@@ -37,12 +37,11 @@ STOCK_POLICY_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
-#: What a StockPolicy's condition may read.
+#: What a StockPolicy's condition may read: columns only, as the sweep runs it in SQL.
 STOCK_SCOPE = Scope(
     [
         Variable("part.number", "text"),
         Variable("part.name", "text"),
-        Variable("part.compatible_models", "multiselect"),
         Variable("part.serial_tracked", "bool"),
         Variable("warehouse.code", "text"),
         Variable("warehouse.kind", "select", WAREHOUSE_KINDS),

@@ -56,3 +56,10 @@ def gongdan_field_types() -> dict[str, Any]:
 @hookimpl
 def gongdan_definition_packs() -> list[str]:
     return [str(_HERE / "pack")]
+
+
+@hookimpl
+def gongdan_sweeps() -> dict[str, Any]:
+    from gongdan_spare_parts.tasks import stock_sweep
+
+    return {"spare_parts.stock": stock_sweep}
