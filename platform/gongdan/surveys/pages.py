@@ -14,6 +14,7 @@ from gongdan import i18n
 from gongdan.definitions.compiled import CompiledQuestion, CompiledSurveyTemplate
 from gongdan.forms.conditions_js import CLIENT_OPERATORS
 from gongdan.surveys.models import SurveyInvitation
+from gongdan.surveys.scoring import REQUIRED, TEXT_LIMITS
 from gongdan.surveys.services import (
     applicable_templates,
     effective_status,
@@ -97,6 +98,40 @@ def _condition_json(question: CompiledQuestion) -> str | None:
         return None
     converted = client_condition(question.visible_if.node)
     return json.dumps(converted, ensure_ascii=False) if converted is not None else None
+
+
+def problem_text(question: CompiledQuestion, message: str) -> str:
+    """What to tell a person about a bad answer, in the current language.
+
+    Each question type can fail one way only (besides being required), so the type says it;
+    the English ``message`` of :mod:`gongdan.surveys.scoring` stays in logs and the API.
+    """
+    from flask_babel import gettext
+
+    if message == REQUIRED:
+        return gettext("Please answer this question.")
+    if question.type in ("rating", "nps"):
+        return gettext(
+            "Choose a number from %(low)s to %(high)s.", low=question.min, high=question.max
+        )
+    if question.type == "yes_no":
+        return gettext("Choose yes or no.")
+    if question.type in ("choice", "multichoice"):
+        return gettext("Choose from the options shown.")
+    return gettext(
+        "Please keep it under %(limit)s characters.", limit=TEXT_LIMITS.get(question.type, 4000)
+    )
+
+
+def localised_problems(
+    template: CompiledSurveyTemplate, errors: Mapping[str, str]
+) -> dict[str, str]:
+    """``errors`` (question key → message) in the current language."""
+    questions = {q.key: q for q in template.questions}
+    return {
+        key: problem_text(questions[key], message) if key in questions else message
+        for key, message in errors.items()
+    }
 
 
 def answer_lines(

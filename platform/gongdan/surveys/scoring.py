@@ -35,6 +35,8 @@ TEXT_LIMITS: Mapping[str, int] = {"text": 500, "textarea": 4000}
 #: What a yes/no question accepts for yes and for no.
 YES_VALUES = frozenset({"yes", "true", "1", "y", "on"})
 NO_VALUES = frozenset({"no", "false", "0", "n", "off"})
+#: The message of a visible required question left empty.
+REQUIRED = "this question needs an answer"
 #: Scores of a yes/no answer on the 1–5 scale.
 YES_SCORE, NO_SCORE = 5.0, 1.0
 
@@ -165,7 +167,7 @@ def check_answers(template: CompiledSurveyTemplate, submitted: Mapping[str, Any]
     errors = {k: v for k, v in errors.items() if k in visible}
     for question in template.questions:
         if question.key in visible and question.required and question.key not in answers:
-            errors.setdefault(question.key, "this question needs an answer")
+            errors.setdefault(question.key, REQUIRED)
     return Checked(answers=answers, errors=errors, visible=visible)
 
 

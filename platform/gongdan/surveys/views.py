@@ -24,7 +24,12 @@ from gongdan.definitions.registry import compiled_active_set
 from gongdan.errors import NotFound, ValidationFailed
 from gongdan.surveys.errors import SurveyAlreadyAnswered, SurveyExpired, SurveyLinkInvalid
 from gongdan.surveys.followups import run_followups
-from gongdan.surveys.pages import invitation_for, question_views, ticket_panel
+from gongdan.surveys.pages import (
+    invitation_for,
+    localised_problems,
+    question_views,
+    ticket_panel,
+)
 from gongdan.surveys.scoring import visible_questions
 from gongdan.surveys.services import (
     open_link,
@@ -109,7 +114,7 @@ def answer(token: str) -> tuple[str, int]:
         try:
             stored = submit_answers(db.session, invitation.id, values, source="link")
         except ValidationFailed as invalid:
-            errors, status = invalid.fields, 422
+            errors, status = localised_problems(template, invalid.fields), 422
         except (SurveyExpired, SurveyAlreadyAnswered) as problem:
             return _problem_page(problem)
         else:
@@ -159,7 +164,7 @@ def record(number: str, template_key: str) -> Response | tuple[str, int]:
             try:
                 stored = record_by_phone(db.session, user, ticket, template_key, values, note)
             except ValidationFailed as invalid:
-                errors, status = invalid.fields, 422
+                errors, status = localised_problems(template, invalid.fields), 422
             except SurveyAlreadyAnswered as problem:
                 return _problem_page(problem)
             else:

@@ -33,11 +33,16 @@ def test_bad_answers_come_back_beside_their_questions(site: Site) -> None:
     number = close_repair(site)
     invitation_id, path = sent_link(site, number)
     client = site.app.test_client()
+    client.get("/language/en")  # the page's own language links
     page = client.post(path, data={"overall": "7", "fixed_first_time": "perhaps"})
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert 'data-testid="error-overall"' in html and 'data-testid="error-fixed_first_time"' in html
+    assert "Choose a number from 1 to 5." in html and "Choose yes or no." in html
     assert answers_of(site, invitation_id) == []
+    client.get("/language/zh_CN")
+    chinese = client.post(path, data={})
+    assert chinese.status_code == 422 and "请回答此题。" in chinese.get_data(as_text=True)
 
 
 def test_answer_then_reuse_the_link(site: Site) -> None:
