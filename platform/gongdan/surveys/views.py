@@ -32,11 +32,14 @@ from gongdan.surveys.pages import (
 )
 from gongdan.surveys.scoring import visible_questions
 from gongdan.surveys.services import (
+    effective_status,
+    invitations_of,
     open_link,
     pinned_template,
     record_by_phone,
     submit_answers,
 )
+from gongdan.surveys.tokens import make_token
 from gongdan.tickets import services as ticket_services
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.views import require_staff
@@ -191,3 +194,12 @@ def init_app(app: Flask) -> None:
         return panel
 
     app.add_template_global(survey_panel, "survey_panel")
+
+    def portal_survey(ticket: Ticket) -> str | None:
+        """The answer page of the ticket's open invitation, for its customer in the portal."""
+        for invitation in invitations_of(db.session, ticket.id):
+            if effective_status(invitation) == "sent":
+                return url_for("surveys.answer", token=make_token(invitation.id, invitation.nonce))
+        return None
+
+    app.add_template_global(portal_survey, "portal_survey")

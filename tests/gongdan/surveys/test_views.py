@@ -128,3 +128,14 @@ def test_recording_needs_the_permission(site: Site) -> None:
     assert engineer.get(f"/tickets/{number}/surveys/repair_callback/record").status_code == 403
     agent = site.client("agent")
     assert agent.get(f"/tickets/{number}/surveys/nonexistent/record").status_code == 404
+
+
+def test_the_customer_finds_the_survey_in_the_portal(site: Site) -> None:
+    number = close_repair(site)
+    customer = site.client("acme_user")
+    assert 'id="portal-survey-link"' not in customer.get(f"/portal/tickets/{number}").text
+    _, path = sent_link(site, number)
+    page = customer.get(f"/portal/tickets/{number}").get_data(as_text=True)
+    assert f'id="portal-survey-link" href="{path}"' in page
+    other = site.client("beta_user").get(f"/portal/tickets/{number}")
+    assert other.status_code == 404 and path not in other.get_data(as_text=True)
