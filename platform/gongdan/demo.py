@@ -20,6 +20,7 @@ from gongdan.customers.models import Customer
 from gongdan.db import utcnow
 from gongdan.knowledge.demo import load_articles
 from gongdan.definitions.models import DefinitionRevision
+from gongdan.reports.demo_history import load_demo_history
 from gongdan.surveys.demo import send_demo_surveys
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.seeding import seed_ticket
@@ -150,6 +151,7 @@ def load_demo(session: Session) -> DemoSummary:
     for spec in TICKETS:
         _ticket(session, spec, customers, users, summary)
     load_articles(session)  # the knowledge base's demo articles (gongdan.knowledge.demo)
+    load_demo_history(session)  # six months of finished tickets for /reports (commits)
     session.commit()
     send_demo_surveys(session)  # the closed demo ticket's survey link works at once
     return summary
