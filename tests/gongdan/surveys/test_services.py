@@ -300,3 +300,35 @@ def test_the_send_job_is_queued_for_the_due_time(site: Site) -> None:
 
         assert send_job(invitation.id) is False  # not due yet: the job does nothing
         assert invitations(site, number)[0].status == "scheduled"
+
+
+@pytest.mark.parametrize("db_backend", [pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_two_concurrent_senders_send_once(site: Site, database: MigratedDatabase) -> None:
+    """Two workers sweep at once: the invitation is sent (and its messages written) once."""
+    number = close_repair(site)
+    with site.app.app_context():
+        (invitation,) = invitations(site, number)
+        invitation_id = invitation.id
+    later = utcnow() + timedelta(hours=2)
+    engine = database.new_engine()
+    barrier = threading.Barrier(2)
+    outcomes: list[bool] = []
+
+    def send() -> None:
+        with site.app.test_request_context(), Session(engine) as session:
+            barrier.wait()
+            outcomes.append(send_invitation(session, invitation_id, later))
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    engine.dispose()
+    assert sorted(outcomes) == [False, True]
+    with site.app.app_context():
+        count = sa.select(sa.func.count()).select_from(NotificationOutbox)
+        invitations_sent = count.where(NotificationOutbox.template_key == "survey_invitation")
+        assert db.session.scalar(invitations_sent) == 1
+        sent_events = sa.select(sa.func.count()).where(TicketEvent.kind == "survey_sent")
+        assert db.session.scalar(sent_events) == 1
