@@ -18,13 +18,14 @@ from gongdan.api.schemas import MAX_ID
 from gongdan.api.ticket_types import bp as types_bp
 from gongdan.channels.api import bp as channels_bp
 from gongdan.customers.api import bp as customers_bp
+from gongdan.knowledge.api import bp as knowledge_bp
 from gongdan.reports.api import bp as reports_bp
 from gongdan.tickets.api import bp as tickets_bp
 
 API_PREFIX = "/api/v1"
 
 api_v1 = Blueprint("api_v1", __name__, url_prefix=API_PREFIX)
-CHILDREN = (tickets_bp, types_bp, customers_bp, channels_bp, reports_bp)
+CHILDREN = (tickets_bp, types_bp, customers_bp, channels_bp, reports_bp, knowledge_bp)
 for _child in CHILDREN:
     api_v1.register_blueprint(_child)
 register_blueprint_handlers(api_v1)
