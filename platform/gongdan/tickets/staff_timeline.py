@@ -82,6 +82,7 @@ def staff_timeline(
         "attachment_added": gettext("File added"),
         "checked_in": gettext("Checked in"),
         "accepted": gettext("Accepted"),
+        "solved_by_article": gettext("Solved by a knowledge-base article"),
         **system_titles(),
     }
 
@@ -129,6 +130,8 @@ def staff_timeline(
             body = comments.get(data.get("comment_id"))  # type: ignore[arg-type]
         elif event.kind == "attachment_added":
             lines.append(str(data.get("filename", "")))
+        elif event.kind == "solved_by_article":
+            lines.append(f"#{data.get('article_id')} {data.get('title', '')}")
         if event.kind in SYSTEM_KINDS:
             lines.extend(system_lines(event.kind, data, person))
         else:

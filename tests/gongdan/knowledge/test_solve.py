@@ -50,6 +50,9 @@ def test_solved_by_article_resolves_at_first_contact(site: Site, articles: dict[
         article = db.session.get(KbArticle, articles["no_water"])
         assert article is not None and article.solved_count == 1
     assert _first_contact(site) == {"resolved": 1, "first_contact": 1}
+    page = site.client("agent").get(f"/tickets/{number}").get_data(as_text=True)
+    assert "Solved by a knowledge-base article" in page
+    assert f"#{articles['no_water']} 咖啡机不出水：检查水箱和进水阀" in page
 
 
 def test_a_stale_or_unsolvable_ticket_is_left_alone(site: Site, articles: dict[str, int]) -> None:
