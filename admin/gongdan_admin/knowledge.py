@@ -55,9 +55,7 @@ class MarkdownArea(TextAreaField):
         kwargs.setdefault("class", "form-control text-monospace")
         kwargs["data-kb-preview"] = url_for("knowledge.preview")
         kwargs["data-kb-preview-target"] = "kb-preview"
-        preview = Markup(
-            '<div class="border rounded p-2 mt-2 bg-white" id="kb-preview"></div>'
-        )
+        preview = Markup('<div class="border rounded p-2 mt-2 bg-white" id="kb-preview"></div>')
         return super().__call__(**kwargs) + preview
 
 

@@ -106,7 +106,10 @@ def vote_helped(session: Session, user: User, article: KbArticle) -> bool:
     """Record that the article helped ``user``: once per user, later clicks change nothing.
 
     :returns: whether this vote was counted.
+    :raises NotFound: the article is a draft (only published articles are voted on).
     """
+    if article.status != "published":
+        raise NotFound(f"no published article with id {article.id!r}")
     try:
         with session.begin_nested():
             session.add(KbFeedback(article_id=article.id, user_id=user.id, kind="helped"))

@@ -43,6 +43,9 @@ from gongdan.tickets.models import Ticket
 
 bp = Blueprint("knowledge", __name__)
 
+#: Drafts listed on the knowledge base's start page (the newest).
+DRAFTS_LISTED = 50
+
 #: The longest article body accepted (characters).
 MAX_BODY_CHARS = 100_000
 
@@ -100,7 +103,10 @@ def index() -> str:
     drafts = []
     if services.may_edit(user):
         drafts = db.session.scalars(
-            select(KbArticle).where(KbArticle.status == "draft").order_by(KbArticle.id.desc())
+            select(KbArticle)
+            .where(KbArticle.status == "draft")
+            .order_by(KbArticle.id.desc())
+            .limit(DRAFTS_LISTED)
         ).all()
     return render_template(
         "knowledge/index.html",
