@@ -11,44 +11,35 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gongdan.db import utcnow
-from gongdan.definitions.registry import compiled_active_set
 from gongdan.surveys.models import SurveyInvitation
-from gongdan.surveys.services import schedule_invitation, send_invitation, survey_link
+from gongdan.surveys.services import send_invitation, survey_link
 from gongdan.tickets.models import Ticket
 
 
-def _closed_demo_tickets(session: Session) -> list[Ticket]:
-    """The demo's closed tickets of surveyed types (the demo makes one or two)."""
-    surveyed = {
-        key for t in compiled_active_set(session).survey_templates.values() for key in t.for_types
-    }
-    return list(
-        session.scalars(
-            sa.select(Ticket)
-            .where(Ticket.state_category == "closed", Ticket.type_key.in_(surveyed))
-            .order_by(Ticket.id)
-            .limit(5)
-        )
-    )
+def send_demo_surveys(session: Session, customer_ids: list[int]) -> int:
+    """Send now the surveys that closing the demo customers' demo tickets scheduled; how many.
 
-
-def send_demo_surveys(session: Session) -> int:
-    """Schedule (if closing did not) and send the closed demo tickets' surveys now; how many."""
+    Only invitations the closing event scheduled (``origin`` ``event``): the bulk-loaded report
+    history records no events and is not surveyed.
+    """
     now = utcnow()
-    templates = compiled_active_set(session).survey_templates.values()
-    tickets = _closed_demo_tickets(session)
-    for ticket in tickets:
-        for template in templates:
-            if ticket.type_key in template.for_types:
-                schedule_invitation(session, ticket, template, due_at=now)
-    mine = sa.and_(
+    due = sa.select(SurveyInvitation.id).where(
         SurveyInvitation.status == "scheduled",
-        SurveyInvitation.ticket_id.in_([t.id for t in tickets]),
+        SurveyInvitation.origin == "event",
+        SurveyInvitation.ticket_id.in_(
+            sa.select(Ticket.id).where(
+                Ticket.customer_id.in_(customer_ids), Ticket.state_category == "closed"
+            )
+        ),
     )
-    session.execute(sa.update(SurveyInvitation).where(mine).values(due_at=now))
+    ids = list(session.scalars(due))
+    if not ids:
+        return 0
+    session.execute(
+        sa.update(SurveyInvitation).where(SurveyInvitation.id.in_(ids)).values(due_at=now)
+    )
     session.commit()
-    due = session.scalars(sa.select(SurveyInvitation.id).where(mine)).all()
-    return sum(int(send_invitation(session, invitation_id, now)) for invitation_id in due)
+    return sum(int(send_invitation(session, invitation_id, now)) for invitation_id in ids)
 
 
 def demo_survey_links(session: Session) -> list[tuple[str, str]]:
