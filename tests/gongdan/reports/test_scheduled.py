@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from tests.admin.people_world import login_admin
+from tests.conftest import TEST_PASSWORD
 from tests.gongdan.definitions.fixtures.minimal_set import validate_edited, where
 from tests.gongdan.notifications.factories import install_world, new_repair, outbox_rows
 
@@ -14,7 +20,7 @@ from gongdan.accounts.models import User
 from gongdan.automations.models import AutomationSlotRun
 from gongdan.automations.tasks import run_scheduled_automations
 from gongdan.customers.models import SERVICE_TIME_ZONE
-from gongdan.db import utcnow
+from gongdan.db import db, utcnow
 from gongdan.reports.names import KPI_NAMES
 from gongdan.reports.params import ReportParams, service_date
 from gongdan.reports.queries import KPI_QUERIES
@@ -139,3 +145,25 @@ def test_a_report_in_a_ticket_automation_is_refused() -> None:
     text = text.replace('schedule: {cron: "0 8 * * 1"}', "on: [created]")
     problems, _ = validate_edited(extra={FILE: text})
     assert [p.code for p in problems if p.file == FILE] == ["action.send_report_needs_schedule"]
+
+
+def test_admins_see_the_scheduled_runs_in_operations(
+    app: Flask, client: FlaskClient, make_user: Callable[..., Any]
+) -> None:
+    with app.app_context():
+        db.session.add(
+            AutomationSlotRun(
+                automation_key=KEY, occurrence="slot:2026-11-30T00:00", outcome="failed",
+                detail="unknown report period 'fortnight'", actions=[],
+            )
+        )  # fmt: skip
+        db.session.commit()
+    make_user("root", "admin")
+    login_admin(client)
+    page = client.get("/admin/scheduled-runs/").get_data(as_text=True)
+    assert KEY in page and "slot:2026-11-30T00:00" in page
+    assert "unknown report period" in page
+    make_user("ops_manager", "manager")
+    client.post("/logout")
+    client.post("/login", data={"username": "ops_manager", "password": TEST_PASSWORD})
+    assert client.get("/admin/scheduled-runs/").status_code == 403
