@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask_admin import Admin
 
+    from gongdan.accounts.models import User
+    from gongdan.tickets.models import Ticket
+
 PROJECT = "gongdan"
 
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -106,6 +109,26 @@ def gongdan_sweeps() -> dict[str, Any]:  # type: ignore[empty-body]
     context, after the core's sweeps and before the outbox, so notifications a sweep writes go
     out in the same tick. A sweep reads what is due from the database and must be idempotent:
     a tick may run late, twice, or after downtime. Its return value is logged as its result.
+    """
+
+
+@hookspec
+def gongdan_ticket_panels(place: str, ticket: Ticket, user: User) -> str | None:
+    """The HTML of the plugin's panel on a ticket's page, or ``None`` for none.
+
+    ``place`` is ``"agent"`` (the workspace's ticket page) or ``"engineer"`` (the engineer's
+    phone page). Called while the page renders, in the request: render the panel from the
+    plugin's own templates (autoescaped), show only what ``user`` may see, and post its forms
+    (with ``csrf_token()``) to the plugin's own blueprint, which changes data through services.
+    """
+
+
+@hookspec
+def gongdan_translation_directories() -> list[str]:  # type: ignore[empty-body]
+    """Folders with the plugin's own ``<locale>/LC_MESSAGES/messages.mo`` catalogues.
+
+    Merged after the core's catalogue, so the plugin's words are translated like the core's
+    without touching the core's ``messages.po``.
     """
 
 

@@ -115,6 +115,11 @@ def init_app(app: Flask) -> None:
     """Attach Flask-Babel and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
     babel.init_app(app, locale_selector=select_locale)
+    plugins = app.extensions.get("gongdan.plugins")
+    if plugins is not None:  # the plugins' own catalogues, merged after the core's
+        directories = app.extensions["babel"].translation_directories
+        for folders in plugins.hook.gongdan_translation_directories():
+            directories.extend(str(folder) for folder in folders or ())
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         ROLE_TITLES=ROLE_TITLES,

@@ -179,6 +179,9 @@ def init_app(app: Flask) -> None:
     from gongdan.tickets import views as tickets_views  # the agent workspace
 
     tickets_views.init_app(app)
+    from gongdan.tickets import plugin_panels
+
+    plugin_panels.init_app(app)
     fieldwork.init_app(app)
     portal.init_app(app)
     customers.init_app(app)

@@ -242,3 +242,22 @@ def test_a_plugins_sweep_runs_each_tick_before_the_outbox(make_app) -> None:  # 
 
     assert results["widgets.tidy"] == "tidied"
     assert ticks == [moment]
+
+
+def test_a_plugins_panel_shows_on_the_ticket_pages(make_app) -> None:  # type: ignore[no-untyped-def]
+    from tests.gongdan.fieldwork.factories import build_site, dispatched_repair
+
+    class Panel:
+        @hookimpl
+        def gongdan_ticket_panels(self, place: str, ticket: object, user: object) -> str:
+            return f'<div id="widget-panel" data-place="{place}">{ticket.number}</div>'  # type: ignore[attr-defined]
+
+    app = make_app(GONGDAN_EXTRA_PLUGINS=[Panel()])
+    site = build_site(app)
+    number = dispatched_repair(site)
+
+    agent_page = site.client("agent").get(f"/tickets/{number}").get_data(as_text=True)
+    phone_page = site.client("engineer").get(f"/work/{number}").get_data(as_text=True)
+
+    assert f'<div id="widget-panel" data-place="agent">{number}</div>' in agent_page
+    assert f'<div id="widget-panel" data-place="engineer">{number}</div>' in phone_page

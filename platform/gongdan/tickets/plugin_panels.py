@@ -1,0 +1,35 @@
+"""Panels plugins add to a ticket's pages (the ``gongdan_ticket_panels`` hook).
+
+Templates call ``plugin_panels(place, ticket)``: the agent's ticket page with ``"agent"``, the
+engineer's phone page with ``"engineer"``. Each plugin returns the HTML of its panel (rendered
+from its own templates, so escaped) or ``None``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app
+from flask_login import current_user
+from markupsafe import Markup
+
+#: Where a panel can appear.
+PLACES = ("agent", "engineer")
+
+
+def plugin_panels(place: str, ticket: Any) -> list[Markup]:
+    """The panels the app's plugins show on ``ticket`` at ``place`` for the current user."""
+    if place not in PLACES:
+        raise ValueError(f"unknown panel place {place!r} (one of {PLACES})")
+    manager = current_app.extensions.get("gongdan.plugins")
+    if manager is None:
+        return []
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    results = manager.hook.gongdan_ticket_panels(place=place, ticket=ticket, user=user)
+    # The plugin rendered its HTML with Jinja's autoescaping; it is trusted as markup.
+    return [Markup(html) for html in results if html]
+
+
+def init_app(app: Flask) -> None:
+    """Make ``plugin_panels`` available to templates."""
+    app.jinja_env.globals["plugin_panels"] = plugin_panels
