@@ -63,3 +63,29 @@ def gongdan_sweeps() -> dict[str, Any]:
     from gongdan_spare_parts.tasks import stock_sweep
 
     return {"spare_parts.stock": stock_sweep}
+
+
+@hookimpl
+def gongdan_init_app(app: Any) -> None:
+    from gongdan_spare_parts.views import bp
+
+    app.register_blueprint(bp)
+
+
+@hookimpl
+def gongdan_ticket_panels(place: str, ticket: Any, user: Any) -> str | None:
+    from gongdan_spare_parts.views import render_panel
+
+    return render_panel(place, ticket, user)
+
+
+@hookimpl
+def gongdan_translation_directories() -> list[str]:
+    return [str(_HERE / "translations")]
+
+
+@hookimpl
+def gongdan_admin_views(admin: Any, app: Any) -> None:
+    from gongdan_spare_parts.admin import add_views
+
+    add_views(admin)
