@@ -69,7 +69,12 @@ class MigratedDatabase:
     def _empty(self) -> None:
         assert self.engine is not None
         with self.engine.begin() as connection:
-            present = set(sa.inspect(connection).get_table_names()) - {"alembic_version"}
+            # Alembic's version tables (the core's and each plugin chain's) keep their rows.
+            present = {
+                name
+                for name in sa.inspect(connection).get_table_names()
+                if not name.startswith("alembic_version")
+            }
             if not present:
                 return
             if self.backend == "postgresql":
