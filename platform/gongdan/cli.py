@@ -146,6 +146,10 @@ def _load_demo(app: Flask) -> None:
     with app.app_context():
         summary = load_demo(db.session)
     click.echo(f"Demo data: {summary.created} rows created, {summary.existing} already there.")
+    with app.app_context():  # the plugins' demo data, on top of the core's
+        for line in app.extensions["gongdan.plugins"].hook.gongdan_demo(session=db.session):
+            if line:
+                click.echo(line)
     from gongdan.surveys.demo import demo_survey_links
 
     with app.app_context():

@@ -15,6 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from flask import Flask
     from flask_admin import Admin
+    from sqlalchemy.orm import Session
 
     from gongdan.accounts.models import User
     from gongdan.tickets.models import Ticket
@@ -129,6 +130,16 @@ def gongdan_translation_directories() -> list[str]:  # type: ignore[empty-body]
 
     Merged after the core's catalogue, so the plugin's words are translated like the core's
     without touching the core's ``messages.po``.
+    """
+
+
+@hookspec
+def gongdan_demo(session: Session) -> str | None:
+    """Load the plugin's demo data after the core's (``gongdan init --demo``, ``gongdan demo``).
+
+    Runs in an application context, after the packs are installed and the core's demo people,
+    customers and tickets exist. Must be idempotent (find by natural keys before creating) and
+    commit its work; returns a one-line summary to print, or ``None``.
     """
 
 
