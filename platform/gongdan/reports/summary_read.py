@@ -3,7 +3,8 @@
 A report is answered from the summary when every day of its period up to today is summarised
 and its filters and group-by are dimensions the summary keeps. Today is read from the summary
 when the sweep refreshed it within :data:`TODAY_FRESH_FOR`, else aggregated live by the same
-statements that fill the summary (:mod:`gongdan.reports.summary`). Per KPI:
+statements that fill the summary (:mod:`gongdan.reports.summary`) — once per page, at the
+summary's grain, and added to each figure's stored groups. Per KPI:
 
 * volume, SLA on-time, first contact, reopen, transfers — exact: counts and sums add up. Group
   by nothing, period, department, channel or type; filter by department, channel or type;
@@ -20,6 +21,7 @@ default): the summary is as fresh as the scheduler keeps it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -38,7 +40,6 @@ from gongdan.reports.models import (
 )
 from gongdan.reports.params import ReportParams, service_date
 from gongdan.reports.queries import TOP_LIMIT
-from gongdan.reports.scope import filter_conditions
 from gongdan.reports.summary import (
     SUMMARY_DIMENSIONS,
     duration_select,
@@ -86,6 +87,7 @@ class SummaryReader:
         self.session = session
         self._coverage: dict[tuple[date, date], bool] = {}
         self._fresh: dict[date, bool] = {}
+        self._live_rows: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         #: Finished KPI tables by (kpi, parameters, locale): a page asks for some twice.
         self.tables: dict[tuple[Any, ...], Any] = {}
         self._totals: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
@@ -144,28 +146,45 @@ class SummaryReader:
             fits = False
         return fits and self.covers(params)
 
-    def _union(self, params: ReportParams, table: Any, live: Any, columns: list[str]) -> Any:
-        """Summary rows of the closed days ``UNION ALL`` the live rows, as one subquery."""
-        closed, live_first = self._split(params)
-        parts = []
-        if closed is not None:
-            where: list[ColumnElement[bool]] = [
-                table.c.day >= closed[0].isoformat(),
-                table.c.day <= closed[1].isoformat(),
+    def _stored(self, params: ReportParams, table: Any, columns: list[str]) -> Any | None:
+        """The summary rows of the stored days (and the filters), or ``None``."""
+        stored, _ = self._split(params)
+        if stored is None:
+            return None
+        where: list[ColumnElement[bool]] = [
+            table.c.day >= stored[0].isoformat(),
+            table.c.day <= stored[1].isoformat(),
+        ]
+        if table is ReportDailySummary.__table__:
+            where += [
+                table.c[SUMMARY_DIMENSIONS[name]] == value for name, value in params.filters.items()
             ]
-            if table is ReportDailySummary.__table__:
-                where += [
-                    table.c[SUMMARY_DIMENSIONS[name]] == value
-                    for name, value in params.filters.items()
-                ]
-            parts.append(sa.select(*(table.c[name] for name in columns)).where(*where))
-        if live_first is not None:
-            facts = ticket_facts(
-                midnight(live_first), params.end, filter_conditions(params.filters)
-            )
-            select = live(facts).subquery()
-            parts.append(sa.select(*(select.c[name] for name in columns)))
-        return sa.union_all(*parts).subquery("summarised")
+        return sa.select(*(table.c[name] for name in columns)).where(*where).subquery("stored")
+
+    def _live(self, params: ReportParams, kind: str) -> list[dict[str, Any]]:
+        """Today's rows at the summary's grain, aggregated live once per page (unfiltered)."""
+        _, live_first = self._split(params)
+        if live_first is None:
+            return []
+        memo = (kind, live_first, params.end)
+        if memo not in self._live_rows:
+            facts = ticket_facts(midnight(live_first), params.end)
+            select = {"summary": summary_select, "durations": duration_select,
+                      "values": value_select}[kind](facts)  # fmt: skip
+            self._live_rows[memo] = [dict(r) for r in self.session.execute(select).mappings()]
+        return self._live_rows[memo]
+
+    @staticmethod
+    def _in_filters(row: Mapping[str, Any], params: ReportParams) -> bool:
+        return all(row[SUMMARY_DIMENSIONS[k]] == v for k, v in params.filters.items())
+
+    def _ordered(self, keys: Any) -> list[Any]:
+        """Group keys in the database's order (PostgreSQL sorts NULL last, SQLite first)."""
+        nulls_last = self.session.get_bind().dialect.name == "postgresql"
+        present = sorted(key for key in keys if key is not None)
+        if None not in keys:
+            return present
+        return [*present, None] if nulls_last else [None, *present]
 
     # -- reading --------------------------------------------------------------------------
     def totals(self, params: ReportParams) -> list[dict[str, Any]]:
@@ -179,30 +198,35 @@ class SummaryReader:
         )
         if memo in self._totals:
             return self._totals[memo]
-        table = ReportDailySummary.__table__
+        column = None
+        if params.group_by == "period":
+            column = "day"
+        elif params.group_by is not None:
+            column = SUMMARY_DIMENSIONS[params.group_by]
+        found: dict[Any, dict[str, Any]] = {}
+
+        def add(key: Any, row: Mapping[str, Any]) -> None:
+            total = found.setdefault(key, {"group_key": key, **dict.fromkeys(SUM_COLUMNS, 0)})
+            for name in SUM_COLUMNS:
+                value = row[name] or 0
+                total[name] += float(value) if name in FLOAT_COLUMNS else int(value)
+
         keys = ["day", *SUMMARY_DIMENSIONS.values()]
-        rows = self._union(params, table, summary_select, [*keys, *SUM_COLUMNS])
-        if params.group_by is None:
-            group: ColumnElement[Any] = sa.null()
-        elif params.group_by == "period":
-            group = rows.c.day
-        else:
-            group = rows.c[SUMMARY_DIMENSIONS[params.group_by]]
-        query = sa.select(
-            group.label("group_key"), *(sa.func.sum(rows.c[n]).label(n) for n in SUM_COLUMNS)
-        )
-        if params.group_by is not None:  # PostgreSQL refuses GROUP BY NULL
-            query = query.group_by(group).order_by(group)
-        result = [
-            {
-                "group_key": row["group_key"],
-                **{
-                    name: float(row[name] or 0) if name in FLOAT_COLUMNS else int(row[name] or 0)
-                    for name in SUM_COLUMNS
-                },
-            }
-            for row in self.session.execute(query).mappings()
-        ]
+        rows = self._stored(params, ReportDailySummary.__table__, [*keys, *SUM_COLUMNS])
+        if rows is not None:
+            group: ColumnElement[Any] = sa.null() if column is None else rows.c[column]
+            query = sa.select(
+                group.label("group_key"), *(sa.func.sum(rows.c[n]).label(n) for n in SUM_COLUMNS)
+            )
+            if column is not None:  # PostgreSQL refuses GROUP BY NULL
+                query = query.group_by(group)
+            for row in self.session.execute(query).mappings():
+                if column is not None or row["tickets"] is not None:
+                    add(row["group_key"], row)
+        for row in self._live(params, "summary"):
+            if self._in_filters(row, params):
+                add(None if column is None else row[column], row)
+        result = [found[key] for key in self._ordered(found)]
         if params.group_by == "period":
             result = _fold_periods(result, params.period)
         self._totals[memo] = result
@@ -212,30 +236,41 @@ class SummaryReader:
         """Bucket counts per measure of the period (unfiltered)."""
         memo = (params.date_from, params.date_to)
         if memo not in self._histograms:
-            table = ReportDailyDuration.__table__
-            rows = self._union(params, table, duration_select, ["measure", "bucket", "tickets"])
-            query = sa.select(rows.c.measure, rows.c.bucket, sa.func.sum(rows.c.tickets)).group_by(
-                rows.c.measure, rows.c.bucket
-            )
             counts: dict[str, dict[int, int]] = defaultdict(dict)
-            for measure, bucket, tickets in self.session.execute(query):
-                counts[measure][int(bucket)] = int(tickets)
+
+            def add(measure: str, bucket: int, tickets: int) -> None:
+                counts[measure][bucket] = counts[measure].get(bucket, 0) + tickets
+
+            table = ReportDailyDuration.__table__
+            rows = self._stored(params, table, ["measure", "bucket", "tickets"])
+            if rows is not None:
+                query = sa.select(
+                    rows.c.measure, rows.c.bucket, sa.func.sum(rows.c.tickets)
+                ).group_by(rows.c.measure, rows.c.bucket)
+                for measure, bucket, tickets in self.session.execute(query):
+                    add(measure, int(bucket), int(tickets))
+            for row in self._live(params, "durations"):
+                add(row["measure"], int(row["bucket"]), int(row["tickets"]))
             self._histograms[memo] = counts
         return self._histograms[memo]
 
     def top(self, params: ReportParams, dimension: str) -> list[tuple[str, int]]:
         """The :data:`TOP_LIMIT` most frequent values of ``dimension`` in the period."""
-        table = ReportDailyValue.__table__
-        rows = self._union(params, table, value_select, ["dimension", "value", "tickets"])
-        count = sa.func.sum(rows.c.tickets)
-        query = (
-            sa.select(rows.c.value, count)
-            .where(rows.c.dimension == dimension)
-            .group_by(rows.c.value)
-            .order_by(count.desc(), rows.c.value)
-            .limit(TOP_LIMIT)
-        )
-        return [(value, int(tickets)) for value, tickets in self.session.execute(query)]
+        counts: dict[str, int] = defaultdict(int)
+        rows = self._stored(params, ReportDailyValue.__table__, ["dimension", "value", "tickets"])
+        if rows is not None:
+            query = (
+                sa.select(rows.c.value, sa.func.sum(rows.c.tickets))
+                .where(rows.c.dimension == dimension)
+                .group_by(rows.c.value)
+            )
+            for value, tickets in self.session.execute(query):
+                counts[value] += int(tickets)
+        for row in self._live(params, "values"):
+            if row["dimension"] == dimension:
+                counts[row["value"]] += int(row["tickets"])
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return ranked[:TOP_LIMIT]
 
     def table_rows(self, kpi: str, params: ReportParams) -> list[dict[str, Any]] | None:
         """The rows of ``kpi`` as its base query returns them, or ``None`` (not answered)."""
