@@ -89,3 +89,10 @@ def gongdan_admin_views(admin: Any, app: Any) -> None:
     from gongdan_spare_parts.admin import add_views
 
     add_views(admin)
+
+
+@hookimpl
+def gongdan_demo(session: Any) -> str | None:
+    from gongdan_spare_parts.demo import load_spare_parts_demo
+
+    return load_spare_parts_demo(session)
