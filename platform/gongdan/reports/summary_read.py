@@ -122,7 +122,14 @@ class SummaryReader:
         if stored is None:
             return False  # today only, not summarised yet: the base queries are exact
         if stored not in self._coverage:
-            first, last = stored
+            # The summary starts on the oldest ticket's day: days before it have no tickets.
+            oldest = self.session.scalar(sa.select(sa.func.min(ReportSummaryDay.day)))
+            if oldest is None:
+                return False
+            first, last = max(stored[0], date.fromisoformat(oldest)), stored[1]
+            if first > last:
+                self._coverage[stored] = True
+                return True
             summarised = self.session.scalar(
                 sa.select(sa.func.count()).where(
                     ReportSummaryDay.day >= first.isoformat(),

@@ -95,6 +95,8 @@ def test_summary_equals_base_queries(app: Flask, world: ReportWorld) -> None:
                                           "type", now=NOW))  # fmt: skip
         for kpi in ("first_response", "resolution", "top_fault_codes", "top_products"):
             assert_same(kpi, PARAMS)
+        # A year back, before the oldest ticket: those days are empty, not missing.
+        assert_same("volume", ReportParams(date(2025, 3, 1), PARAMS.date_to, {}, now=NOW))
         for period in ("week", "quarter"):
             params = ReportParams(date(2026, 1, 1), PARAMS.date_to, {}, "period", period, NOW)
             assert_same("volume", params)
