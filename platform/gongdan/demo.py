@@ -18,8 +18,8 @@ from gongdan.accounts.models import Department, User
 from gongdan.customers.demo import load_installed_base
 from gongdan.customers.models import Customer
 from gongdan.db import utcnow
-from gongdan.knowledge.demo import load_articles
 from gongdan.definitions.models import DefinitionRevision
+from gongdan.knowledge.demo import load_articles
 from gongdan.reports.demo_history import load_demo_history
 from gongdan.surveys.demo import send_demo_surveys
 from gongdan.tickets.models import Ticket
