@@ -49,6 +49,14 @@ def _article(article_id: int) -> KbArticle:
     return article
 
 
+def portal_links(body_html: str) -> str:
+    """Links and images to ``/kb/...`` (article files, other articles) as their portal twins;
+    the portal's own checks then decide what a customer may open."""
+    return body_html.replace('src="/kb/', 'src="/portal/kb/').replace(
+        'href="/kb/', 'href="/portal/kb/'
+    )
+
+
 @bp.get("")
 def index() -> str:
     """Search the public articles."""
@@ -80,7 +88,7 @@ def show(article_id: int) -> str:
     return render_template(
         "knowledge/portal_show.html",
         article=article,
-        body_html=render_markdown(article.body),
+        body_html=portal_links(render_markdown(article.body)),
         tags=tag_titles(article),
         voted=services.has_voted(db.session, current_user, article),
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+from typing import Any
+
 import pytest
-from tests.gongdan.fieldwork.factories import Site
+from tests.gongdan.fieldwork.factories import Site, png_bytes
 from tests.gongdan.knowledge.factories import make_articles
 
 from gongdan.db import db
@@ -113,3 +116,50 @@ def test_editors_write_drafts_and_publishers_publish(site: Site) -> None:
         assert article.fault_codes == ["e08_leak"]
     assert agent.post("/kb/new", data={"title": "", "body": "x"}).status_code == 422
     assert site.client("acme_user").get("/kb/new").status_code == 403
+
+
+def _file(client: Any, url: str) -> tuple[int, bytes]:
+    """Status and bytes of a file response, closed (send_file keeps the file open)."""
+    response = client.get(url)
+    try:
+        return response.status_code, response.get_data()
+    finally:
+        response.close()
+
+
+def test_article_files_are_served_to_whoever_may_read_the_article(site: Site) -> None:
+    agent = site.client("agent")
+    with site.app.app_context():
+        article = KbArticle(title="图解", body="", status="published", visibility="public")
+        db.session.add(article)
+        db.session.commit()
+        article_id = article.id
+    response = agent.post(
+        f"/kb/{article_id}/files",
+        data={"file": (io.BytesIO(png_bytes()), "step.png", "image/png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    fake = agent.post(
+        f"/kb/{article_id}/files",
+        data={"file": (io.BytesIO(b"<script>"), "x.png", "image/png")},
+        content_type="multipart/form-data",
+    )
+    assert fake.status_code == 302
+    with site.app.app_context():
+        article = db.session.get(KbArticle, article_id)
+        assert article is not None and [a.filename for a in article.attachments] == ["step.png"]
+        file_id = article.attachments[0].id
+        article.body = f"![step](/kb/{article_id}/files/{file_id})"
+        db.session.commit()
+    assert _file(agent, f"/kb/{article_id}/files/{file_id}") == (200, png_bytes())
+    customer = site.client("acme_user")
+    page = customer.get(f"/portal/kb/{article_id}").get_data(as_text=True)
+    assert f'src="/portal/kb/{article_id}/files/{file_id}"' in page
+    assert _file(customer, f"/portal/kb/{article_id}/files/{file_id}") == (200, png_bytes())
+    with site.app.app_context():
+        article = db.session.get(KbArticle, article_id)
+        assert article is not None
+        article.visibility = "internal"
+        db.session.commit()
+    assert _file(customer, f"/portal/kb/{article_id}/files/{file_id}")[0] == 404
