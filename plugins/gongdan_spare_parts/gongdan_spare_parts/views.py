@@ -3,6 +3,7 @@ engineer's van stock page. Views parse and authorise; the services change the da
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -13,11 +14,11 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from gongdan.accounts.models import User
-from gongdan.db import db
-from gongdan.errors import GongdanError
+from gongdan.db import db, utcnow
+from gongdan.errors import GongdanError, ValidationFailed
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.reads import get_ticket_by_number
-from gongdan_spare_parts import requests
+from gongdan_spare_parts import reports, requests
 from gongdan_spare_parts.errors import StockError
 from gongdan_spare_parts.models import FaultyReturn, Part, PartLine, StockBalance, Warehouse
 
@@ -166,3 +167,45 @@ def my_van() -> str:
     stock = van_stock(current_user, limit=500)
     total = sum((row["available"] for row in stock), Decimal(0))
     return render_template("spare_parts/van.html", stock=stock, total=total)
+
+
+#: Who reads the parts reports.
+REPORT_ROLES = frozenset({"admin", "manager", "service_manager"})
+
+
+def _day(text: str | None, default: date) -> date:
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(
+            gettext("%(value)s is not a date (YYYY-MM-DD).", value=repr(text))
+        ) from None
+
+
+@bp.get("/reports")
+@login_required
+def reports_page() -> tuple[str, int]:
+    """Consumption by part / product / engineer / month, and failure rate by part."""
+    if current_user.role not in REPORT_ROLES:
+        abort(403)
+    today = utcnow().date()
+    by = request.args.get("by", "part")
+    error, rows, failures = None, [], []
+    try:
+        start = _day(request.args.get("start"), today - timedelta(days=90))
+        end = _day(request.args.get("end"), today)
+        window = (
+            datetime.combine(start, time(), UTC),
+            datetime.combine(end + timedelta(days=1), time(), UTC),
+        )
+        rows = reports.consumption(db.session, start=window[0], end=window[1], by=by)
+        failures = reports.failure_rate(db.session, start=window[0], end=window[1])
+    except ValidationFailed as problem:
+        error, start, end = problem.message, today - timedelta(days=90), today
+    html = render_template(
+        "spare_parts/reports.html", rows=rows, failures=failures, by=by, start=start, end=end,
+        error=error, groupings=reports.GROUPINGS,
+    )  # fmt: skip
+    return html, 400 if error else 200
