@@ -41,6 +41,7 @@ from gongdan.reports.models import (
 from gongdan.reports.params import ReportParams, service_date
 from gongdan.reports.queries import TOP_LIMIT
 from gongdan.reports.summary import (
+    CHANGE_MARGIN,
     SUMMARY_DIMENSIONS,
     duration_select,
     midnight,
@@ -48,6 +49,7 @@ from gongdan.reports.summary import (
     ticket_facts,
     value_select,
 )
+from gongdan.tickets.models import Ticket
 
 #: How long after its refresh today's summary is read instead of a live query; the scheduler
 #: refreshes today every sweep (30 s) while tickets change.
@@ -95,14 +97,20 @@ class SummaryReader:
 
     # -- which days come from where -------------------------------------------------------
     def _today_is_fresh(self, today: date) -> bool:
-        """Whether today's summary was refreshed within :data:`TODAY_FRESH_FOR`."""
+        """Whether today's summary was refreshed within :data:`TODAY_FRESH_FOR`, or no ticket
+        changed since."""
         if today not in self._fresh:
             refreshed = self.session.scalar(
                 sa.select(ReportSummaryDay.refreshed_at).where(
                     ReportSummaryDay.day == today.isoformat()
                 )
             )
-            self._fresh[today] = refreshed is not None and utcnow() - refreshed <= TODAY_FRESH_FOR
+            fresh = refreshed is not None and utcnow() - refreshed <= TODAY_FRESH_FOR
+            if refreshed is not None and not fresh:
+                # Older, but exact if no ticket changed since (one read of ix_tickets_updated_at).
+                latest = self.session.scalar(sa.select(sa.func.max(Ticket.updated_at)))
+                fresh = latest is None or latest <= refreshed - CHANGE_MARGIN
+            self._fresh[today] = fresh
         return self._fresh[today]
 
     def _split(self, params: ReportParams) -> tuple[tuple[date, date] | None, date | None]:

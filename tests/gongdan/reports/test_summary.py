@@ -176,3 +176,22 @@ def test_a_week_report_does_not_change_the_next_month_report(
         months = base_rows("volume", PARAMS.grouped("period"))
     assert [row["group_key"] for row in weeks] == ["2026-03-02", "2026-03-09", "2026-03-16"]
     assert [row["group_key"] for row in months] == ["2026-03"]
+
+
+def test_today_s_older_summary_is_used_while_no_ticket_changed(
+    app: Flask, world: ReportWorld
+) -> None:
+    with app.app_context():
+        refresh_summary(db.session, NOW)
+        today = db.session.get(ReportSummaryDay, "2026-03-20")
+        assert today is not None
+        today.refreshed_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+        assert SummaryReader(db.session)._today_is_fresh(date(2026, 3, 20))
+        ticket = db.session.get(Ticket, world.tickets["t7"])
+        assert ticket is not None
+        ticket.state, ticket.state_category, ticket.updated_at = "closed", "closed", utcnow()
+        db.session.commit()
+        reader = SummaryReader(db.session)
+        assert not reader._today_is_fresh(date(2026, 3, 20))
+        assert_same("volume", PARAMS.grouped("channel"))  # today (t7, now closed) read live
