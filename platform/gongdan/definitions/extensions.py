@@ -18,6 +18,8 @@ from gongdan.plugins import build_plugin_manager, plugin_keys
 if TYPE_CHECKING:
     import pluggy
 
+    from gongdan.workflow.fields import FieldTypeRegistry
+
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -137,6 +139,14 @@ def current_extensions() -> Extensions:
         extensions = extensions_from_plugins(manager) if manager is not None else core_extensions()
         current_app.extensions[APP_EXTENSIONS_KEY] = extensions
     return extensions
+
+
+def current_field_types() -> FieldTypeRegistry:
+    """The core field types plus the running app's plugins' (what ticket services check
+    submitted values with)."""
+    from gongdan.definitions.semantic.fieldtypes import registry_for
+
+    return registry_for(current_extensions())
 
 
 def load_extensions(*, discover: bool = True, extra: tuple[Any, ...] = ()) -> Extensions:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gongdan.accounts.models import Department, User
 from gongdan.accounts.policy import STAFF_ROLES, actor_roles, is_customer, is_staff
 from gongdan.db import utcnow
+from gongdan.definitions.extensions import current_field_types
 from gongdan.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
 from gongdan.tickets.context import TicketFacts, context_builder
 from gongdan.tickets.events import record_event
@@ -62,6 +63,7 @@ def _apply_fields(
         roles=actor_roles(actor),
         for_customer=is_customer(actor),
         check_all_required=False,
+        registry=current_field_types(),  # plugins add field types
     )
     check_attachment_refs(session, ticket, pinned.ticket_type, values, before)
     changes = _diff(before, values)

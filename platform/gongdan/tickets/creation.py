@@ -14,6 +14,7 @@ from gongdan.customers import models as customer_models
 from gongdan.customers.models import Customer
 from gongdan.db import utcnow
 from gongdan.definitions.compiled import CompiledTicketType
+from gongdan.definitions.extensions import current_field_types
 from gongdan.errors import DefinitionNotFound, PermissionDenied, ValidationFailed
 from gongdan.tickets.context import TicketFacts, context_builder
 from gongdan.tickets.events import record_event
@@ -114,6 +115,7 @@ def create_ticket(
             roles=roles,
             for_customer=is_customer(actor),
             creating=True,
+            registry=current_field_types(),  # plugins add field types
         )
         derived = _derive(ticket_type, values, submitted, build)
         if "priority" in derived and (priority is None or is_customer(actor)):
