@@ -139,7 +139,10 @@ def history_plan(
                 "state": state, "state_category": category, "priority": priority,
                 "channel": _pick(rng, CHANNEL_WEIGHTS, list(CHANNEL_WEIGHTS)),
                 "customer_id": rng.choice(customers), "department_key": department,
-                "assignee_id": rng.choice(crew), "subject": SUBJECT_PREFIX + rng.choice(SUBJECTS),
+                # Open history waits in its department's queue: assigned, it would fill the demo
+                # engineers' capacity and routing would find them all busy.
+                "assignee_id": rng.choice(crew) if done else None,
+                "subject": SUBJECT_PREFIX + rng.choice(SUBJECTS),
                 "fields": fields, "version": 1, "created_at": created,
                 "updated_at": created + resolution if done else responded or created,
                 "first_response_at": responded,
