@@ -114,3 +114,8 @@ def add_views(admin: Admin) -> None:
     ]
     for view, model, name, endpoint in views:
         admin.add_view(view(model, db, name=name, category=CATEGORY, endpoint=endpoint))
+    from gongdan_spare_parts.admin_moves import StockMovesView
+
+    admin.add_view(
+        StockMovesView(name=lazy_gettext("Stock moves"), category=CATEGORY, endpoint="sp_moves")
+    )

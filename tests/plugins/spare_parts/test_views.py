@@ -149,3 +149,43 @@ def test_admin_views_list_stock_and_the_ledger_read_only(depot: Depot) -> None:
     assert "receipt" in ledger and "P-FLT-02" in ledger
     assert admin.get("/admin/sp_ledger/new/").status_code in (302, 403, 404)
     assert depot.site.client("engineer").get("/admin/sp_ledger/").status_code in (302, 403)
+
+
+def test_the_admin_records_receipts_transfers_and_arrivals(depot: Depot) -> None:
+    with depot.site.app.app_context():
+        boss = User(username="root", display_name="root", role="admin")
+        boss.set_password("correct horse")
+        db.session.add(boss)
+        db.session.commit()
+    admin = depot.site.client("root")
+
+    received = admin.post(
+        "/admin/sp_moves/receive",
+        data={"part": "P-PUMP-01", "warehouse": "WH-SH", "quantity": "2", "serials": "A1, A2"},
+        follow_redirects=True,
+    )
+    assert "Stock move recorded." in received.get_data(as_text=True)
+    refused = admin.post(
+        "/admin/sp_moves/transfer",
+        data={"part": "P-PUMP-01", "source": "WH-SH", "destination": "WH-EAST", "quantity": "1",
+              "serials": "ZZ"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    assert "&#39;ZZ&#39; of P-PUMP-01 is not in stock in WH-SH" in refused
+    sent = admin.post(
+        "/admin/sp_moves/transfer",
+        data={"part": "P-PUMP-01", "source": "WH-SH", "destination": "WH-EAST", "quantity": "1",
+              "serials": "A2"},
+        follow_redirects=True,
+    ).get_data(as_text=True)  # fmt: skip
+    transfer_id = re.search(r'data-transfer="([^"]+)"', sent)
+    assert transfer_id is not None
+    arrived = admin.post(
+        "/admin/sp_moves/arrive", data={"transfer_id": transfer_id.group(1)}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert "Nothing in transit." in arrived
+    with depot.site.app.app_context():
+        assert depot.level("pump", "WH-EAST").on_hand == 1
+        assert depot.level("pump", "WH-SH").on_hand == 1
+        assert services.balance_mismatches(db.session) == []
+    assert depot.site.client("engineer").post("/admin/sp_moves/receive").status_code in (302, 403)
