@@ -84,8 +84,10 @@ def plugin_pack_paths(app: Flask) -> list[Path]:
     return [Path(path) for paths in manager.hook.gongdan_definition_packs() for path in paths or ()]
 
 
-def install_packs(app: Flask, paths: Sequence[Path]) -> list[tuple[Path, Any]]:
+def install_packs(app: Flask, paths: Sequence[Path]) -> list[tuple[str, Any]]:
     """Install each pack in ``paths`` in order; an unchanged pack writes nothing.
+
+    Returns each pack's key (from its ``pack.yaml``) with what was installed.
 
     :raises DefinitionError: a pack has errors (with every problem found).
     """
@@ -99,7 +101,7 @@ def install_packs(app: Flask, paths: Sequence[Path]) -> list[tuple[Path, Any]]:
         for path in paths:
             pack = load_pack(path)
             report = install_pack(db.session, pack, author=CLI_AUTHOR, extensions=extensions)
-            reports.append((path, report))
+            reports.append((pack.key, report))
     return reports
 
 
@@ -126,9 +128,9 @@ def init_command(demo: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     revision = migrate_database(app)
     click.echo(f"Database {_describe_database(app)} is at schema revision {revision}.")
-    for path, report in install_packs(app, [default_pack_path(), *plugin_pack_paths(app)]):
+    for key, report in install_packs(app, [default_pack_path(), *plugin_pack_paths(app)]):
         click.echo(
-            f"Pack {path.name}: {len(report.created)} definitions installed, "
+            f"Pack {key}: {len(report.created)} definitions installed, "
             f"{len(report.unchanged)} unchanged."
         )
     if demo:

@@ -36,6 +36,12 @@ def log_in(client: FlaskClient, world: World, name: str) -> None:
     client.post("/login", data={"username": name, "password": TEST_PASSWORD})
 
 
+def editor_yaml(client: FlaskClient, url: str) -> str:
+    """The YAML the definition editor at ``url`` starts with."""
+    page = client.get(url).get_data(as_text=True)
+    return html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+
+
 @pytest.mark.parametrize("url", ["/admin/dry-run/?revision=1", "/admin/migrate/?old=1&new=2"])
 def test_other_roles_get_403(client: FlaskClient, world: World, url: str) -> None:
     log_in(client, world, "dispatcher")
@@ -118,8 +124,7 @@ def test_a_breaking_publish_in_the_editor_links_to_the_migration(
     old_id = old.id
     log_in(client, world, "admin")
     url = "/admin/definitions/Workflow/repair_flow/edit"
-    page = client.get(url).get_data(as_text=True)
-    text = html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    text = editor_yaml(client, url)
     renamed = text.replace("waiting_customer", "awaiting_reply")
     published = client.post(url, data={"yaml": renamed, "action": "publish"})
     assert published.status_code == 302, published.get_data(as_text=True)
@@ -153,8 +158,7 @@ def test_a_publish_that_only_adds_moves_the_open_tickets_at_once(
     old_id = old.id
     log_in(client, world, "admin")
     url = "/admin/definitions/Workflow/repair_flow/edit"
-    page = client.get(url).get_data(as_text=True)
-    text = html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    text = editor_yaml(client, url)
     # A new transfer path breaks nothing: the open tickets need no mapping.
     added = with_transfer_path(text)
     assert added != text
@@ -180,8 +184,7 @@ def test_a_publish_that_only_adds_moves_the_open_tickets_at_once(
 def test_a_publish_with_no_open_tickets_queues_no_move(client: FlaskClient, world: World) -> None:
     log_in(client, world, "admin")
     url = "/admin/definitions/Workflow/repair_flow/edit"
-    page = client.get(url).get_data(as_text=True)
-    text = html.unescape(re.search(r'<textarea name="yaml"[^>]*>(.*?)</textarea>', page, re.S)[1])
+    text = editor_yaml(client, url)
     added = with_transfer_path(text)
     published = client.post(url, data={"yaml": added, "action": "publish"}, follow_redirects=True)
     assert 'id="auto-migration-link"' not in published.get_data(as_text=True)
