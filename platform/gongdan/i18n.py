@@ -31,7 +31,6 @@ LANGUAGES: dict[str, str] = {"zh_CN": "中文", "en": "English"}
 
 SESSION_KEY = "locale"
 
-babel = Babel()
 
 ROLE_TITLES: dict[str, Any] = {
     "admin": lazy_gettext("Administrator"),
@@ -114,7 +113,10 @@ def localise(text: str | None) -> str:
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel and the template helpers."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
-    babel.init_app(app, locale_selector=select_locale)
+    # One Babel per app: Flask-Babel caches the loaded catalogues on the Babel instance, so a
+    # shared one would hand an app the catalogues (and plugin catalogues) of the first app
+    # that translated anything in this process.
+    Babel(app, locale_selector=select_locale)
     plugins = app.extensions.get("gongdan.plugins")
     if plugins is not None:  # the plugins' own catalogues, merged after the core's
         directories = app.extensions["babel"].translation_directories

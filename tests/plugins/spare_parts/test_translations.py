@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from flask import Flask
+from flask_babel import gettext
 
 import gongdan_spare_parts
 
@@ -28,3 +31,18 @@ def test_every_message_of_the_plugin_is_translated_and_compiled() -> None:
 
     assert sorted(extracted - translated) == []
     assert translated == compiled  # run: pybabel compile -d <plugin>/translations
+
+
+def test_an_app_with_the_plugin_speaks_its_chinese_after_an_app_without_it(
+    make_app: Callable[..., Flask],
+) -> None:
+    """Flask-Babel caches catalogues per Babel instance: with one shared by every app, the
+    first app to translate (here one without plugins) fixed the catalogues of all later ones,
+    and the engineer's phone page said 'Consumed' in the Chinese UI."""
+    without = make_app()
+    with without.test_request_context("/"):
+        assert gettext("Consumed") == "Consumed"
+        assert gettext("Log out") != "Log out"  # the core's catalogue is loaded (and cached)
+    with_plugin = make_app(GONGDAN_LOAD_PLUGINS=True)
+    with with_plugin.test_request_context("/"):
+        assert gettext("Consumed") == "已消耗"
