@@ -5,25 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, send_file, session
-from werkzeug.wrappers import Response
+from flask import request, session
 
 from gongdan.db import db
-from gongdan.errors import NotFound
 from gongdan.knowledge import services
-from gongdan.knowledge.models import KbArticle, KbAttachment
+from gongdan.knowledge.models import KbArticle
 from gongdan.knowledge.search import Audience, search
 from gongdan.knowledge.tokens import MAX_QUERY_CHARS, Query, parse_query
-from gongdan.tickets.attachments import attachment_path
 
 #: Suggestions shown while a ticket is typed.
 SUGGESTIONS = 5
 
 #: How many article ids a session remembers as viewed (the cookie stays small).
 _VIEWED_KEEP = 40
-
-#: Types a browser may show inline; anything else is downloaded.
-INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp"})
 
 
 def request_query(*, prefix_last: bool = False) -> tuple[Query, bool]:
@@ -62,20 +56,3 @@ def count_view_once(article: KbArticle) -> None:
     session["kb_viewed"] = [*viewed[-(_VIEWED_KEEP - 1) :], article.id]
     services.record_view(db.session, article)
     db.session.refresh(article)
-
-
-def send_article_file(attachment: KbAttachment) -> Response:
-    """The bytes of an article's file; the caller has checked the user may read it."""
-    path = attachment_path(current_app, attachment)
-    if not path.exists():
-        raise NotFound(f"the file of attachment {attachment.id} is missing")
-    response = send_file(
-        path,
-        mimetype=attachment.content_type,
-        as_attachment=attachment.content_type not in INLINE_TYPES,
-        download_name=attachment.filename,
-        max_age=3600,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    return response

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from gongdan.db import db
 from gongdan.errors import NotFound
+from gongdan.fieldwork.files import send_attachment
 from gongdan.knowledge import pages, services
 from gongdan.knowledge.markdown import render_markdown
 from gongdan.knowledge.models import KbArticle
@@ -119,7 +120,7 @@ def attachment(article_id: int, attachment_id: int) -> Response:
     """A file of a public article."""
     article = _article(article_id)
     found = services.readable_attachment(db.session, current_user, article.id, attachment_id)
-    return pages.send_article_file(found)
+    return send_attachment(found)
 
 
 def init_app(app: Flask) -> None:

@@ -32,6 +32,7 @@ from gongdan.accounts.policy import is_staff
 from gongdan.db import db
 from gongdan.definitions.registry import compiled_active_set
 from gongdan.errors import GongdanError, ValidationFailed
+from gongdan.fieldwork.files import send_attachment
 from gongdan.knowledge import pages, services
 from gongdan.knowledge.indexing import FAULT_CODE_LIST, PRODUCT_MODEL_LIST
 from gongdan.knowledge.markdown import render_markdown
@@ -334,7 +335,7 @@ def attachment(article_id: int, attachment_id: int) -> Response:
     """A file of an article the user may read."""
     user = _staff()
     found = services.readable_attachment(db.session, user, article_id, attachment_id)
-    return pages.send_article_file(found)
+    return send_attachment(found)
 
 
 @bp.post("/kb/preview")
