@@ -16,7 +16,7 @@ $(BIN)/python:
 
 # The plugins shipped in this repository, each its own distribution (plugins/<name>/pyproject.toml)
 # found by the engine through its `gongdan.plugins` entry point.
-PLUGINS := plugins/gongdan_spare_parts
+PLUGINS := plugins/gongdan_spare_parts plugins/gongdan_pm plugins/gongdan_billing
 PLUGIN_INSTALLS := $(foreach plugin,$(PLUGINS),-e $(plugin))
 
 # Re-install when the project's or a plugin's dependencies change.
