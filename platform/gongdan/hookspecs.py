@@ -155,3 +155,23 @@ def gongdan_admin_views(admin: Admin, app: Flask) -> None:
     Derive every view from :mod:`gongdan_admin.security`'s secured bases so that only admins
     get in. Called once per application, after the core's own views.
     """
+
+
+@hookspec
+def gongdan_asset_panels(asset: Any, user: User) -> str | None:
+    """The HTML of the plugin's panel on an asset's page (``/assets/<id>``), or ``None``.
+
+    Called while the page renders, for staff only: render it from the plugin's own templates
+    (autoescaped) and show only what ``user`` may see (e.g. the asset's PM history and next visit).
+    """
+
+
+@hookspec
+def gongdan_report_sections(ticket: Ticket, user: User) -> str | None:
+    """The HTML of the plugin's section on the engineer's service report, or ``None``.
+
+    Shown on the engineer's work page after the report's fields and before the customer's
+    signature (the billing plugin shows the charges and the total the customer signs for).
+    Rendered like :func:`gongdan_ticket_panels`: from the plugin's own templates, in the
+    request, only what ``user`` may see.
+    """

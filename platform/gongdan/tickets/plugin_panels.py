@@ -1,8 +1,10 @@
 """Panels plugins add to a ticket's pages (the ``gongdan_ticket_panels`` hook).
 
 Templates call ``plugin_panels(place, ticket)``: the agent's ticket page with ``"agent"``, the
-engineer's phone page with ``"engineer"``. Each plugin returns the HTML of its panel (rendered
-from its own templates, so escaped) or ``None``.
+engineer's phone page with ``"engineer"``, the customer portal's request page with ``"portal"``.
+Each plugin returns the HTML of its panel (rendered from its own templates, so escaped) or
+``None``. ``report_sections(ticket)`` does the same for the engineer's service report (the
+``gongdan_report_sections`` hook).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 #: Where a panel can appear.
-PLACES = ("agent", "engineer")
+PLACES = ("agent", "engineer", "portal")
 
 
 def plugin_panels(place: str, ticket: Any) -> list[Markup]:
@@ -30,6 +32,17 @@ def plugin_panels(place: str, ticket: Any) -> list[Markup]:
     return [Markup(html) for html in results if html]
 
 
+def report_sections(ticket: Any) -> list[Markup]:
+    """The sections the app's plugins add to ``ticket``'s service report for the current user."""
+    manager = current_app.extensions.get("gongdan.plugins")
+    if manager is None:
+        return []
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    results = manager.hook.gongdan_report_sections(ticket=ticket, user=user)
+    return [Markup(html) for html in results if html]
+
+
 def init_app(app: Flask) -> None:
-    """Make ``plugin_panels`` available to templates."""
+    """Make ``plugin_panels`` and ``report_sections`` available to templates."""
     app.jinja_env.globals["plugin_panels"] = plugin_panels
+    app.jinja_env.globals["report_sections"] = report_sections
