@@ -35,6 +35,7 @@ from gongdan.customers.models import (
     Customer,
     ServiceContract,
 )
+from gongdan.customers.signals import installed_base_saved
 from gongdan.customers.validation import normalize_phone
 from gongdan.db import Base
 from gongdan.errors import NotFound, ValidationFailed
@@ -171,6 +172,7 @@ def _save(session: Session, row: Row, values: Mapping[str, Any]) -> Row:
         raise ValidationFailed("; ".join(problems.values()), fields=problems)
     for key, value in cleaned.items():
         setattr(row, key, value)
+    created = row.id is None
     session.add(row)
     try:
         session.flush()
@@ -181,6 +183,9 @@ def _save(session: Session, row: Row, values: Mapping[str, Any]) -> Row:
         raise ValidationFailed(
             f"the database refused the {model.__tablename__} row: {error.orig}"
         ) from error
+    if isinstance(row, Asset | ServiceContract):
+        # After the commit: a PM plugin derives the asset's schedule from the saved row.
+        installed_base_saved.send(row, session=session, created=created)
     return row
 
 

@@ -1,0 +1,51 @@
+"""``gongdan pm generate --until DATE``: catch up PM visits with a progress bar."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+
+from gongdan.customers.models import service_today
+
+
+@click.group("pm")
+def pm_command() -> None:
+    """Preventive maintenance (预防性维护): schedules and visits."""
+
+
+@pm_command.command("generate")
+@click.option(
+    "--until",
+    "until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Generate as if today were this day (YYYY-MM-DD; default: today).",
+)
+@with_appcontext
+def generate_command(until: object) -> None:
+    """Create the PM visit tickets due by DATE (plus their lead time), catching up."""
+    from gongdan.db import db
+    from gongdan_pm.generation import generate
+
+    as_of: date = until.date() if until is not None else service_today()  # type: ignore[attr-defined]
+    state: dict[str, object] = {}
+
+    def on_total(total: int) -> None:
+        bar = click.progressbar(length=total, label=f"PM visits due by {as_of}", file=None)
+        state["bar"] = bar.__enter__()
+
+    def progress(step: int) -> None:
+        state["bar"].update(step)  # type: ignore[attr-defined]
+
+    try:
+        result = generate(db.session, as_of, progress=progress, on_total=on_total)
+    finally:
+        if "bar" in state:
+            state["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
+    click.echo(result.summary())
+    for number in result.tickets:
+        click.echo(f"  {number}")
+    for error in result.errors:
+        click.echo(f"  error: {error}", err=True)
