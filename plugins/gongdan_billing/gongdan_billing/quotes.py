@@ -54,8 +54,8 @@ def latest_quote(session: Session, ticket_id: int) -> Quote | None:
 
 
 def quote_lines(quote: Quote) -> list[PricedLine]:
-    """The quote's stored lines."""
-    return [PricedLine.from_json(line) for line in quote.lines or ()]
+    """The quote's stored lines (without the cost kept beside each)."""
+    return _stored_lines(quote)
 
 
 def prepare_quote(
