@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from gongdan.customers import services as customers
 from gongdan.customers.models import Address, Asset, Customer, ServiceContract, service_today
 from gongdan_pm.generation import generate
+from gongdan_pm.models import PmSchedule
 
 #: The machine the demo adds under the premium contract.
 DEMO_SERIAL = "ES3-2509-00077"
@@ -47,8 +48,14 @@ def load_pm_demo(session: Session) -> str | None:
                  "notes": "门店第二台意式机，季度保养"},
             )  # fmt: skip
     result = generate(session, today)
-    visits = ", ".join(result.tickets) or "none due"
+    machines, plans = session.execute(
+        sa.select(
+            sa.func.count(sa.distinct(PmSchedule.asset_id)),
+            sa.func.count(sa.distinct(PmSchedule.plan_key)),
+        ).where(PmSchedule.active.is_(True))
+    ).one()
+    visits = ", ".join(result.tickets) or "none due today"
     return (
-        f"PM: {result.schedules.created} schedules, {len(result.tickets)} visit tickets"
-        f" generated ({visits})"
+        f"PM: {machines} machines on {plans} maintenance plans; {len(result.tickets)} visit"
+        f" tickets generated ({visits}); calendar /pm/calendar"
     )

@@ -141,3 +141,17 @@ spec:
   lead_days: 14
   ticket_type: pm_visit
 """
+
+
+def test_the_sweep_generates_on_its_service_day_and_is_idempotent(pm_site: PmSite) -> None:
+    from datetime import UTC, datetime
+
+    from gongdan_pm.tasks import pm_sweep
+
+    with pm_site.site.app.app_context():
+        # 06-26 20:00 UTC is 06-27 04:00 in Shanghai: the service day is 06-27.
+        moment = datetime(2026, 6, 26, 20, 0, tzinfo=UTC)
+        assert pm_sweep(moment)["tickets"] == 2
+        assert pm_sweep(moment) == {
+            "tickets": 0, "missed": 0, "schedules": 0, "overdue": 0, "errors": 0,
+        }  # fmt: skip
