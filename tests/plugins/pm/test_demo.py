@@ -8,14 +8,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import Flask
+from gongdan_pm.demo import DEMO_SERIAL
+from gongdan_pm.generation import generate
+from gongdan_pm.models import PmVisit
 
 from gongdan.accounts.models import User
 from gongdan.customers.models import service_today
 from gongdan.db import db
 from gongdan.tickets.models import Ticket
-from gongdan_pm.demo import DEMO_SERIAL
-from gongdan_pm.generation import generate
-from gongdan_pm.models import PmVisit
 
 
 def _visits() -> list[tuple[int, str]]:

@@ -6,11 +6,12 @@ The due dates are those of the table in ``factories.py``.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from gongdan_pm.generation import generate
 from gongdan_pm.models import PmSchedule
+from gongdan_pm.tasks import pm_sweep
 from tests.gongdan.fieldwork.factories import step
 from tests.plugins.pm.factories import PmSite
 
@@ -144,10 +145,6 @@ spec:
 
 
 def test_the_sweep_generates_on_its_service_day_and_is_idempotent(pm_site: PmSite) -> None:
-    from datetime import UTC, datetime
-
-    from gongdan_pm.tasks import pm_sweep
-
     with pm_site.site.app.app_context():
         # 06-26 20:00 UTC is 06-27 04:00 in Shanghai: the service day is 06-27.
         moment = datetime(2026, 6, 26, 20, 0, tzinfo=UTC)
