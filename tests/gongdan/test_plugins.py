@@ -261,3 +261,28 @@ def test_a_plugins_panel_shows_on_the_ticket_pages(make_app) -> None:  # type: i
 
     assert f'<div id="widget-panel" data-place="agent">{number}</div>' in agent_page
     assert f'<div id="widget-panel" data-place="engineer">{number}</div>' in phone_page
+
+
+def test_a_plugins_panel_shows_on_the_portal_and_its_section_on_the_service_report(
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.gongdan.fieldwork.factories import build_site, dispatched_repair
+
+    class Billing:
+        @hookimpl
+        def gongdan_ticket_panels(self, place: str, ticket: object, user: object) -> str:
+            return f'<div id="widget-panel" data-place="{place}"></div>'
+
+        @hookimpl
+        def gongdan_report_sections(self, ticket: object, user: object) -> str:
+            return f'<section id="widget-report">{ticket.number}</section>'  # type: ignore[attr-defined]
+
+    app = make_app(GONGDAN_EXTRA_PLUGINS=[Billing()])
+    site = build_site(app)
+    number = dispatched_repair(site)
+
+    portal = site.client("acme_user").get(f"/portal/tickets/{number}").get_data(as_text=True)
+    phone_page = site.client("engineer").get(f"/work/{number}").get_data(as_text=True)
+
+    assert '<div id="widget-panel" data-place="portal"></div>' in portal
+    assert f'<section id="widget-report">{number}</section>' in phone_page
