@@ -286,3 +286,49 @@ def test_a_plugins_panel_shows_on_the_portal_and_its_section_on_the_service_repo
 
     assert '<div id="widget-panel" data-place="portal"></div>' in portal
     assert f'<section id="widget-report">{number}</section>' in phone_page
+
+
+def test_a_plugins_panel_shows_on_the_asset_page_and_saving_an_asset_is_signalled(
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.gongdan.fieldwork.factories import build_site
+
+    from gongdan.customers import services as customers
+    from gongdan.customers.models import Customer
+    from gongdan.customers.signals import installed_base_saved
+    from gongdan.db import db
+
+    class Maintenance:
+        @hookimpl
+        def gongdan_asset_panels(self, asset: object, user: object) -> str:
+            return f'<div id="widget-asset">{asset.serial_number}</div>'  # type: ignore[attr-defined]
+
+    app = make_app(GONGDAN_EXTRA_PLUGINS=[Maintenance()])
+    site = build_site(app)
+    saved: list[tuple[str, bool]] = []
+
+    def remember(row: object, *, session: object, created: bool) -> None:
+        saved.append((type(row).__name__, created))
+
+    installed_base_saved.connect(remember)
+    try:
+        with app.app_context():
+            acme = db.session.get(Customer, site.customers["acme"])
+            assert acme is not None
+            contract = customers.add_contract(
+                db.session, acme,
+                {"number": "SC-W-1", "level": "basic", "starts_on": "2026-01-01",
+                 "ends_on": "2026-12-31"},
+            )  # fmt: skip
+            asset = customers.add_asset(
+                db.session, acme, {"serial_number": "W-1", "product_model": "es_pro_2"}
+            )
+            customers.update_asset(db.session, asset, {"contract_id": contract.id})
+            customers.add_contact(db.session, acme, {"name": "王", "mobile": "13800138000"})
+            asset_id = asset.id
+    finally:
+        installed_base_saved.disconnect(remember)
+
+    assert saved == [("ServiceContract", True), ("Asset", True), ("Asset", False)]
+    page = site.client("agent").get(f"/assets/{asset_id}").get_data(as_text=True)
+    assert '<div id="widget-asset">W-1</div>' in page
