@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
@@ -30,20 +32,11 @@ def generate_command(until: object) -> None:
     from gongdan_pm.generation import generate
 
     as_of: date = until.date() if until is not None else service_today()  # type: ignore[attr-defined]
-    state: dict[str, object] = {}
 
-    def on_total(total: int) -> None:
-        bar = click.progressbar(length=total, label=f"PM visits due by {as_of}", file=None)
-        state["bar"] = bar.__enter__()
+    def progress(work: Iterable[Any]) -> Any:
+        return click.progressbar(work, label=f"PM visits due by {as_of}")
 
-    def progress(step: int) -> None:
-        state["bar"].update(step)  # type: ignore[attr-defined]
-
-    try:
-        result = generate(db.session, as_of, progress=progress, on_total=on_total)
-    finally:
-        if "bar" in state:
-            state["bar"].__exit__(None, None, None)  # type: ignore[attr-defined]
+    result = generate(db.session, as_of, progress=progress)
     click.echo(result.summary())
     for number in result.tickets:
         click.echo(f"  {number}")

@@ -13,8 +13,9 @@ and the next run tries again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -41,8 +42,6 @@ CHANNEL = "api"
 #: The routing module's "routing is running" flag: set while a plan that routes its own
 #: tickets creates one, so the automatic routing on ``created`` leaves it to the plan.
 _ROUTING_FLAG = "gongdan.routing.active"
-
-Progress = Callable[[int], None]
 
 
 @dataclass
@@ -82,26 +81,31 @@ def due_schedule_ids(session: Session, plan: Plan, as_of: date) -> list[int]:
     )
 
 
+def due_work(session: Session, as_of: date) -> list[tuple[Plan, int]]:
+    """``(plan, schedule id)`` of every active schedule with a visit due by ``as_of``."""
+    return [
+        (plan, schedule_id)
+        for plan in active_plans(session)
+        for schedule_id in due_schedule_ids(session, plan, as_of)
+    ]
+
+
 def generate(
     session: Session,
     as_of: date,
     *,
-    progress: Callable[[int], Any] | None = None,
-    on_total: Callable[[int], Any] | None = None,
+    progress: Callable[[Iterable[tuple[Plan, int]]], ContextManager[Iterable[tuple[Plan, int]]]]
+    | None = None,
 ) -> GenerationResult:
     """Sync the schedules, then record every visit due by ``as_of`` (commits per visit).
 
-    ``on_total`` is told how many schedules have work, ``progress`` is called with 1 after each.
+    ``progress`` wraps the list of schedules with work (``click.progressbar`` does).
     """
     result = GenerationResult(as_of=as_of, schedules=sync_schedules(session, as_of))
-    work = [(plan, due_schedule_ids(session, plan, as_of)) for plan in active_plans(session)]
-    if on_total is not None:
-        on_total(sum(len(ids) for _plan, ids in work))
-    for plan, ids in work:
-        for schedule_id in ids:
+    work = due_work(session, as_of)
+    with progress(work) if progress is not None else nullcontext(work) as steps:
+        for plan, schedule_id in steps:
             generate_for_schedule(session, plan, schedule_id, as_of, result)
-            if progress is not None:
-                progress(1)
     result.overdue = flag_overdue(session, as_of)
     return result
 
