@@ -105,11 +105,7 @@ def test_a_plan_change_replans_only_the_visits_not_yet_generated(pm_site: PmSite
     with pm_site.site.app.app_context():
         generate(db.session, date(2026, 6, 27))
         before = pm_site.visits()
-        monthly = PLAN.replace("every: {months: 3}", "every: {months: 1}")
-        (definition,), problems = load_text(monthly, "premium_quarterly.yaml")
-        assert problems == []
-        draft = save_draft(db.session, definition, author="test")
-        publish(db.session, draft.id, author="test", extensions=current_extensions())
+        _publish(PLAN.replace("every: {months: 3}", "every: {months: 1}"))
 
         generate(db.session, date(2026, 6, 27))
         assert pm_site.visits() == before  # generated visits stay as they were
@@ -125,8 +121,6 @@ def test_a_plan_change_replans_only_the_visits_not_yet_generated(pm_site: PmSite
             pm_site.assets["ES-A1"]: date(2026, 8, 10),
             pm_site.assets["ES-A2"]: date(2026, 7, 30),
         }
-        events = db.session.scalars(sa.select(TicketEvent.kind)).all()
-        assert "created" in events
 
 
 PLAN = """\
@@ -152,3 +146,36 @@ def test_the_sweep_generates_on_its_service_day_and_is_idempotent(pm_site: PmSit
         assert pm_sweep(moment) == {
             "tickets": 0, "missed": 0, "schedules": 0, "overdue": 0, "errors": 0,
         }  # fmt: skip
+
+
+def _publish(text: str) -> None:
+    (definition,), problems = load_text(text, "plan.yaml")
+    assert problems == []
+    draft = save_draft(db.session, definition, author="test")
+    publish(db.session, draft.id, author="test", extensions=current_extensions())
+
+
+def test_a_plan_routing_to_a_department_leaves_its_visits_in_that_queue(pm_site: PmSite) -> None:
+    with pm_site.site.app.app_context():
+        _publish(PLAN + "  route: {department: repair_center}\n")
+        generate(db.session, date(2026, 6, 27))
+        ticket = pm_site.ticket_of("ES-A2", "2026-06-30")
+        assert (ticket.department_key, ticket.assignee_id) == ("repair_center", None)
+        assigned = sa.select(TicketEvent).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "assigned"
+        )
+        assert db.session.scalars(assigned).all() == []
+
+
+def test_a_plan_naming_a_rule_is_routed_by_that_rule_once(pm_site: PmSite) -> None:
+    with pm_site.site.app.app_context():
+        _publish(PLAN + "  route: {rule: pm_visits_nearest}\n")
+        generate(db.session, date(2026, 6, 27))
+        ticket = pm_site.ticket_of("ES-A2", "2026-06-30")
+        events = db.session.scalars(
+            sa.select(TicketEvent).where(
+                TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "assigned"
+            )
+        ).all()
+        assert [e.data["rule"] for e in events] == ["pm_visits_nearest"]
+        assert ticket.assignee_id == pm_site.site.users["engineer"]
