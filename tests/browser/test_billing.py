@@ -87,6 +87,7 @@ def test_the_customer_approves_the_quote_on_the_portal_and_sees_the_statement(
     expect(customer.locator("#quote")).to_have_attribute("data-status", "approved")
     expect(customer.locator("#request-status")).to_have_text("维修中")
     expect(customer.locator('[data-testid="charges-totals-total"]')).to_have_text("¥248.15")
+    expect(customer.locator("#sign-form")).to_have_count(0)  # signed once the repair is done
     browser.shot(customer, "02-approved-charges")
 
     with customer.expect_popup() as popup:

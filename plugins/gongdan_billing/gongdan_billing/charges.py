@@ -154,8 +154,8 @@ def sign_report(
     if signoff_of(session, ticket.id) is not None:
         raise AlreadySigned(f"the service report of {ticket.number} is signed already")
     rows = ticket_lines(session, ticket.id)
-    if not rows:
-        raise NotAllowed(f"{ticket.number} has no charges to sign yet")
+    if not rows or not report_handed_in(ticket):
+        raise NotAllowed(f"the work on {ticket.number} is not reported yet: nothing to sign")
     sums = totals_of(rows)
     if seen_total not in (None, "") and pricing.to_amount(seen_total, "total") != sums.total:
         raise QuoteChanged(
@@ -182,6 +182,14 @@ def sign_report(
 
 def _report_states() -> tuple[str, ...]:
     return tuple(current_app.config.get("BILLING_REPORT_STATES", REPORT_STATES))
+
+
+def report_handed_in(ticket: Ticket) -> bool:
+    """Whether the work is reported: the ticket is in a report state, or resolved or closed
+    (a declined quote's ticket ships back with only the diagnosis fee to sign for)."""
+    if ticket.state_category in ("resolved", "closed"):
+        return True
+    return ticket.state in _report_states() or (ticket.fields or {}).get("quote_approved") is False
 
 
 def _billing_loaded() -> bool:

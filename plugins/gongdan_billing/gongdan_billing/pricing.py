@@ -198,9 +198,7 @@ def labour_item(price_list: PriceList, hours: object, level: str | None = None) 
     chosen = level if level in price_list.labour_rates else price_list.default_level
     if chosen not in price_list.labour_rates:
         raise InvalidAmount(f"price list {price_list.key!r} has no labour rate for {level!r}")
-    return ChargeItem(
-        "labour", "labour", f"labour:{chosen}", quantity, price_list.labour_rates[chosen]
-    )
+    return ChargeItem("labour", "labour", str(chosen), quantity, price_list.labour_rates[chosen])
 
 
 def travel_fee(price_list: PriceList, region: str | None, distance_km: object = None) -> Decimal:
@@ -229,7 +227,7 @@ def travel_item(
 ) -> ChargeItem:
     """One call-out (see :func:`travel_fee`)."""
     fee = travel_fee(price_list, region, distance_km)
-    return ChargeItem("travel", "travel", f"travel:{region or ''}", Decimal("1"), fee)
+    return ChargeItem("travel", "travel", region or "", Decimal("1"), fee)
 
 
 def part_unit_price(price_list: PriceList, catalogue_price: object) -> Decimal:

@@ -81,6 +81,7 @@ def render_panel(place: str, ticket: Ticket, user: User) -> str | None:
         lines=lines,
         sums=charges.totals_of(lines) if lines else None,
         signoff=charges.signoff_of(db.session, ticket.id),
+        signable=charges.report_handed_in(ticket),
         reasons=_reasons(key or (price_list.key if price_list else None)),
         now=utcnow(),
         quoting=user.role in quotes.QUOTING_ROLES,

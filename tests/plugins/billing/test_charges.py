@@ -168,3 +168,19 @@ def _approved(shop: Shop) -> tuple[str, int]:
             seen_hash=quote.content_hash,
         )  # fmt: skip
         return number, quote.id
+
+
+def test_the_report_cannot_be_signed_before_the_repair_is_reported(shop: Shop) -> None:
+    from gongdan_billing.errors import NotAllowed
+
+    number, _ = _approved(shop)
+    client = shop.site.client("acme_user")
+    assert 'id="sign-form"' not in client.get(f"/portal/tickets/{number}").get_data(as_text=True)
+    with shop.app.app_context():
+        with pytest.raises(NotAllowed, match="not reported yet"):
+            charges.sign_report(
+                db.session, shop.site.user("acme_user"), ticket(number), signer_name="acme"
+            )
+    shop.step(number, "engineer2", "repair_done", work_done="换刀")
+    page = client.get(f"/portal/tickets/{number}").get_data(as_text=True)
+    assert 'id="sign-form"' in page and "¥777.44" in page

@@ -48,7 +48,7 @@ def test_a_quote_is_priced_from_the_diagnosis_and_sent_to_the_customer(shop: Sho
             "sent", D("688.00"), D("89.44"), D("777.44"),
         )  # fmt: skip
         assert [line["description"] for line in quote.lines] == [
-            "labour:senior", "P-BURR-64", "P-MOTOR-BRG",
+            "senior", "P-BURR-64", "P-MOTOR-BRG",
         ]  # fmt: skip
         assert quote.valid_until == quote.sent_at + timedelta(days=14)
         current = ticket(number)
