@@ -27,6 +27,7 @@ from gongdan.definitions.registry import definition_from_revision
 from gongdan.definitions.semantic.conditions import functions_for
 from gongdan.tickets.context import TicketFacts, context_values
 from gongdan.tickets.models import Ticket
+from gongdan.tickets.pinning import pinned_definitions
 from gongdan_billing import pricing
 from gongdan_billing.definitions import PRICE_LIST
 from gongdan_billing.errors import InvalidAmount, NoPriceList
@@ -117,7 +118,10 @@ def catalogue(session: Session, numbers: Iterable[str]) -> dict[str, tuple[Decim
     found = {r.number: (Decimal(r.unit_price), Decimal(r.unit_cost)) for r in rows}
     missing = [n for n in wanted if n not in found]
     if missing:
-        raise InvalidAmount(f"unknown part number(s): {', '.join(missing)}")
+        raise InvalidAmount(
+            f"unknown part number(s) {', '.join(missing)}: not in the parts catalogue, so"
+            " they cannot be priced; correct the number(s)"
+        )
     return found
 
 
@@ -185,18 +189,19 @@ def quote_items(
 
 def report_items(session: Session, ticket: Ticket, price_list: PriceList) -> list[CostedItem]:
     """What the service report says was done: labour hours (else the list's standard time for
-    the diagnosed fault), one call-out when the engineer went on site, and the parts: the spare
-    parts plugin's consumed part lines, else the report's ``parts_used`` table."""
+    the diagnosed fault, for types without an hours field), one call-out when the engineer
+    checked in on site, and the parts: the spare parts plugin's consumed part lines, else the
+    report's ``parts_used`` table."""
     fields = ticket.fields or {}
     items: list[CostedItem] = []
     hours = fields.get("labour_hours")
     template = price_list.repairs.get(str(fields.get("fault_code") or ""))
-    if hours in (None, "") and template is not None:
+    if hours in (None, "") and template is not None and not _records_hours(session, ticket):
         hours = template.labour_hours  # a workshop repair is billed at its standard time
     if hours not in (None, "") and pricing.to_amount(hours, "labour hours") > 0:
         level = engineer_level(price_list, ticket.assignee)
         items.append(CostedItem(pricing.labour_item(price_list, hours, level)))
-    if ticket.checked_in_at is not None or fields.get("service_mode") == "on_site":
+    if ticket.checked_in_at is not None:  # a call-out is charged when someone went on site
         items.append(CostedItem(pricing.travel_item(price_list, _region(session, ticket))))
     for ref, number, quantity, price, cost in _consumed_parts(session, ticket.id) or _table_parts(
         session, fields.get("parts_used")
@@ -204,6 +209,13 @@ def report_items(session: Session, ticket: Ticket, price_list: PriceList) -> lis
         item = pricing.part_item(price_list, ref, number, quantity, price)
         items.append(CostedItem(item, pricing.round_money(cost * item.quantity)))
     return items
+
+
+def _records_hours(session: Session, ticket: Ticket) -> bool:
+    """Whether the ticket's type has a ``labour_hours`` field (then it, not the standard
+    time, says what labour to charge: none when left empty, e.g. a remote fix)."""
+    pinned = pinned_definitions(session, ticket)
+    return any(field.key == "labour_hours" for field in pinned.ticket_type.fields)
 
 
 def _table_parts(

@@ -184,3 +184,37 @@ def test_the_report_cannot_be_signed_before_the_repair_is_reported(shop: Shop) -
     shop.step(number, "engineer2", "repair_done", work_done="换刀")
     page = client.get(f"/portal/tickets/{number}").get_data(as_text=True)
     assert 'id="sign-form"' in page and "¥777.44" in page
+
+
+def test_a_remote_fix_charges_no_standard_labour(shop: Shop) -> None:
+    from tests.gongdan.fieldwork.factories import create_repair
+
+    number = create_repair(shop.site)
+    step(shop.site, number, "agent", "accept")
+    with shop.app.app_context():
+        current = ticket(number)
+        ticket_services.assign_ticket(
+            db.session, shop.site.user("dispatcher"), current.id,
+            assignee_id=shop.site.users["engineer"], reason="remote",
+            expected_version=current.version,
+        )  # fmt: skip
+    fields = {"fault_code": "e06_grinder_jam", "resolution_code": "remote_guidance"}
+    step(shop.site, number, "engineer", "resolve_remotely", comment="远程指导", fields=fields)
+    with shop.app.app_context():
+        current = ticket(number)
+        assert current.state == "resolved"
+        assert charges.ticket_lines(db.session, current.id) == []
+
+
+def test_an_unknown_part_on_the_report_is_refused_and_nothing_changes(shop: Shop) -> None:
+    from gongdan.errors import GongdanError
+
+    number = shop.depot_repair("in", "e05_brew_unit")
+    shop.step(number, "engineer2", "repair_under_cover")
+    with pytest.raises(GongdanError, match="P-NOPE: not in the parts catalogue"):
+        shop.step(number, "engineer2", "repair_done", work_done="x",
+                  parts_used=[{"part_no": "P-NOPE", "quantity": 1}])  # fmt: skip
+    with shop.app.app_context():
+        current = ticket(number)
+        assert current.state == "repairing"
+        assert charges.ticket_lines(db.session, current.id) == []
