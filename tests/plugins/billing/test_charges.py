@@ -218,3 +218,49 @@ def test_an_unknown_part_on_the_report_is_refused_and_nothing_changes(shop: Shop
         current = ticket(number)
         assert current.state == "repairing"
         assert charges.ticket_lines(db.session, current.id) == []
+
+
+def test_consumed_part_lines_are_charged_once_at_the_engineers_rate(shop: Shop) -> None:
+    from gongdan_spare_parts.models import Part, PartLine, Warehouse
+
+    number = dispatched_repair(shop.site)
+    step(shop.site, number, "engineer", "check_in",
+         fields={"check_in_location": {"lat": 31.2, "lng": 121.4}})  # fmt: skip
+    with shop.app.app_context():
+        engineer = shop.site.user("engineer")
+        engineer.skills = ["espresso", "junior"]  # rated at the junior rate: 120 / h
+        depot = Warehouse(code="WH-T", name="test", kind="central")
+        db.session.add(depot)
+        db.session.flush()
+        burr = db.session.query(Part).filter_by(number="P-BURR-64").one()
+        current = ticket(number)
+        db.session.add(
+            PartLine(ticket_id=current.id, part_id=burr.id, warehouse_id=depot.id,
+                     quantity=D("2"), status="consumed")
+        )  # fmt: skip
+        db.session.commit()
+        current = ticket(number)
+        # The report's own parts table names the same burr: the part line wins, not both.
+        ticket_services.update_fields(
+            db.session, engineer, current.id, expected_version=current.version,
+            changes={"work_done": "换刀", "labour_hours": "1.5",
+                     "parts_used": [{"part_no": "P-BURR-64", "quantity": 2, "charged": True}]},
+        )  # fmt: skip
+        current = ticket(number)
+        ticket_services.add_attachment(
+            db.session, engineer, current.id, filename="s.png", content_type="image/png",
+            data=png_bytes(), field_key="customer_signature",
+        )  # fmt: skip
+    step(shop.site, number, "engineer", "submit_report")
+    with shop.app.app_context():
+        lines = charges.ticket_lines(db.session, ticket(number).id)
+        # 1.5 × 120 = 180.00; east call-out 80.00; 2 × (320 + 10 %) = 704.00, cost 2 × 180.
+        assert [(x.kind, x.description, x.amount, x.cost) for x in lines] == [
+            ("labour", "junior", D("180.00"), D("0.00")),
+            ("travel", "east", D("80.00"), D("0.00")),
+            ("part", "P-BURR-64", D("704.00"), D("360.00")),
+        ]
+        assert lines[2].source.startswith("part_line:")
+        sums = charges.totals_of(lines)
+        # 964.00 × 13 % = 125.32
+        assert (sums.subtotal, sums.tax, sums.total) == (D("964.00"), D("125.32"), D("1089.32"))
