@@ -78,3 +78,10 @@ def gongdan_demo(session: Any) -> str | None:
     from gongdan_billing.demo import load_billing_demo
 
     return load_billing_demo(session)
+
+
+@hookimpl
+def gongdan_admin_views(admin: Any, app: Any) -> None:
+    from gongdan_billing.admin import add_views
+
+    add_views(admin)

@@ -54,3 +54,23 @@ def test_the_staff_panel_is_not_shown_to_customers_before_a_quote(shop: Shop) ->
     number = shop.depot_repair("out")
     page = shop.site.client("acme_user").get(f"/portal/tickets/{number}").get_data(as_text=True)
     assert 'id="billing"' not in page
+
+
+def test_admin_lists_quotes_charges_and_sign_offs_read_only(shop: Shop) -> None:
+    from gongdan.accounts.models import User
+
+    number = shop.depot_repair("in", "e05_brew_unit")
+    shop.step(number, "engineer2", "repair_under_cover")
+    shop.step(number, "engineer2", "repair_done", work_done="换冲煮单元",
+              parts_used=[{"part_no": "P-BREW-UNIT", "quantity": 1}])  # fmt: skip
+    with shop.app.app_context():
+        boss = User(username="root", display_name="root", role="admin")
+        boss.set_password("correct horse")
+        db.session.add(boss)
+        db.session.commit()
+    admin = shop.site.client("root")
+    for endpoint in ("bl_quotes", "bl_charge_lines", "bl_signoffs"):
+        assert admin.get(f"/admin/{endpoint}/").status_code == 200, endpoint
+    lines = admin.get("/admin/bl_charge_lines/").get_data(as_text=True)
+    assert "P-BREW-UNIT" in lines and "warranty" in lines
+    assert admin.get("/admin/bl_charge_lines/new/").status_code in (302, 403, 404)
