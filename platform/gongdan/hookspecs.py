@@ -117,8 +117,9 @@ def gongdan_sweeps() -> dict[str, Any]:  # type: ignore[empty-body]
 def gongdan_ticket_panels(place: str, ticket: Ticket, user: User) -> str | None:
     """The HTML of the plugin's panel on a ticket's page, or ``None`` for none.
 
-    ``place`` is ``"agent"`` (the workspace's ticket page) or ``"engineer"`` (the engineer's
-    phone page). Called while the page renders, in the request: render the panel from the
+    ``place`` is ``"agent"`` (the workspace's ticket page), ``"engineer"`` (the engineer's
+    phone page) or ``"portal"`` (the customer's request page: show a customer only their
+    own). Called while the page renders, in the request: render the panel from the
     plugin's own templates (autoescaped), show only what ``user`` may see, and post its forms
     (with ``csrf_token()``) to the plugin's own blueprint, which changes data through services.
     """
