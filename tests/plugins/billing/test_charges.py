@@ -142,6 +142,8 @@ def test_a_customer_statement_sums_the_period(shop: Shop) -> None:
     page = client.get(
         f"/billing/customers/{acme}/statement?start={today - timedelta(days=1)}&end={today}"
     ).get_data(as_text=True)
+    portal = client.get(f"/portal/tickets/{number}").get_data(as_text=True)
+    assert f'href="/billing/customers/{acme}/statement"' in portal
     assert f'data-ticket="{first}"' in page and f'data-ticket="{number}"' in page
     assert 'data-testid="period-total">¥777.44' in page  # 0.00 + 777.44
     earlier = client.get(
