@@ -245,3 +245,15 @@ def test_the_database_refuses_a_second_line_for_the_same_source(shop: Shop) -> N
         with pytest.raises(IntegrityError):  # and a negative amount
             db.session.execute(sa.insert(ChargeLine), [{**row, "amount": D("-1")}])
         db.session.rollback()
+
+
+def test_the_portal_says_when_a_quote_expired_and_offers_no_approval(shop: Shop) -> None:
+    number, quote_id = _sent_quote(shop)
+    with shop.app.app_context():
+        quote = db.session.get(Quote, quote_id)
+        assert quote is not None and quote.sent_at is not None
+        quote.valid_until = quote.sent_at - timedelta(minutes=1)
+        db.session.commit()
+    page = shop.site.client("acme_user").get(f"/portal/tickets/{number}").get_data(as_text=True)
+    assert 'data-testid="quote-expired"' in page and "ask for a new one" in page
+    assert 'data-testid="approve-quote"' not in page
