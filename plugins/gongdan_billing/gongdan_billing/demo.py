@@ -1,5 +1,6 @@
 """Demo data (the ``gongdan_demo`` hook): three depot repairs of 蜀味茶饮 (C-SHUWEI, standard
-price list) run through the real services.
+price list), each run through the real services from the customer's request on the portal:
+authorised, received, diagnosed, then:
 
 * ``BILLED_SUBJECT`` — out of warranty: diagnosed, quoted, approved by the customer, repaired,
   report signed: 1.5 h × ¥180 + burr set ¥352 + bearing ¥66 = ¥688.00, VAT 13 % ¥89.44,
@@ -14,7 +15,6 @@ Idempotent: a story runs only when its ticket does not exist yet.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,11 +22,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gongdan.accounts.models import User
-from gongdan.customers.models import Asset, Customer
-from gongdan.db import utcnow
+from gongdan.customers.models import Address, Asset, Contact, Customer
 from gongdan.tickets import services as ticket_services
 from gongdan.tickets.models import Ticket
-from gongdan.tickets.seeding import seed_ticket
 from gongdan_billing import charges, quotes
 
 BILLED_SUBJECT = "磨豆机卡豆跳闸（保外寄修）"
@@ -66,7 +64,7 @@ def load_billing_demo(session: Session) -> str | None:
     """Run the stories whose tickets are missing; returns the summary line."""
     users = {u.username: u for u in session.scalars(sa.select(User))}
     customer = session.scalar(sa.select(Customer).where(Customer.code == "C-SHUWEI"))
-    needed = ("agent1", "engineer3", "shuwei")
+    needed = ("agent1", "dispatcher", "engineer3", "shuwei")
     if customer is None or any(name not in users for name in needed):
         return None  # the core demo is not there
     if not _parts(session):
@@ -102,14 +100,22 @@ def _story(
         return existing
     asset = session.scalar(sa.select(Asset).where(Asset.serial_number == serial))
     assert asset is not None, f"the core demo's asset {serial} is missing"
-    engineer, client = users["engineer3"], users["shuwei"]
-    # Received and diagnosing in the repair centre (the earlier steps are the core's).
-    ticket = seed_ticket(
-        session, type_key="depot_repair", state="diagnosing", customer=customer,
-        creator=users["agent1"], assignee=engineer, priority="normal", channel="portal",
-        subject=subject, created_at=utcnow() - timedelta(days=2),
-        fields={"asset": asset.id, "product_model": asset.product_model, "symptom": subject,
-                "received_condition": "外观完好，附件齐全", "fault_code": fault},
+    engineer, client, agent = users["engineer3"], users["shuwei"], users["agent1"]
+    # The customer's request on the portal, as the real service takes it.
+    contact = session.scalar(
+        sa.select(Contact).where(Contact.customer_id == customer.id).order_by(Contact.id)
+    )
+    address = session.scalar(
+        sa.select(Address).where(Address.customer_id == customer.id).order_by(Address.id)
+    )
+    assert contact is not None and address is not None
+    ticket = ticket_services.create_ticket(
+        session, client, type_key="depot_repair", channel="portal", subject=subject,
+        customer_id=customer.id, contact_id=contact.id, address_id=address.id,
+        fields={"customer": customer.id, "contact": contact.id, "asset": asset.id,
+                "product_model": asset.product_model, "symptom": subject,
+                "return_address": {"region": address.region, "city": address.city,
+                                   "line": address.line}},
     )  # fmt: skip
     ticket_id = ticket.id
 
@@ -120,21 +126,29 @@ def _story(
             session, actor, ticket_id, key, expected_version=current.version, fields=fields or None
         )
 
+    step(agent, "authorise")
+    current = session.get(Ticket, ticket_id, populate_existing=True)
+    assert current is not None
+    if current.assignee_id != engineer.id:  # the repair centre's engineer takes it
+        ticket_services.assign_ticket(
+            session, users["dispatcher"], ticket_id, assignee_id=engineer.id,
+            reason="demo: repair centre", expected_version=current.version, force=True,
+        )  # fmt: skip
+    step(engineer, "receive")
+    step(engineer, "start_diagnosis", received_condition="外观完好，附件齐全")
+    step(engineer, "quote" if ticket.charge_class == "billable" else "repair_under_cover",
+         fault_code=fault)  # fmt: skip
     if ticket.charge_class == "billable":
-        step(engineer, "quote")
         quote = quotes.prepare_quote(session, engineer, ticket)
         quotes.send_quote(session, engineer, quote.id)
         if until == "sent":
             return ticket.number
         quotes.decide_quote(session, client, quote.id, approve=True, seen_hash=quote.content_hash)
-    else:
-        step(engineer, "repair_under_cover")
     parts = [{"part_no": p, "quantity": 1} for p in _template_parts(fault)]
     step(engineer, "repair_done", work_done="更换故障部件，整机测试正常", parts_used=parts)
     current = session.get(Ticket, ticket_id, populate_existing=True)
     assert current is not None
-    contact = "何建国"
-    charges.sign_report(session, client, current, signer_name=contact)
+    charges.sign_report(session, client, current, signer_name=contact.name)
     return current.number
 
 

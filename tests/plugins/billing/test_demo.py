@@ -43,7 +43,11 @@ def test_the_demo_runs_the_billed_and_the_warranty_repairs_once(bl_app: Flask) -
             .where(TicketEvent.ticket_id == billed.id, TicketEvent.kind == "transition")
             .order_by(TicketEvent.id)
         ).all()
-        assert [s for s in steps if s] == ["quote", "send_quote", "approve_quote", "repair_done"]
+        assert [s for s in steps if s] == [
+            "authorise", "receive", "start_diagnosis", "quote", "send_quote", "approve_quote",
+            "repair_done",
+        ]  # fmt: skip
+        assert billed.created_by_id is not None  # the customer's own request
         signoff = db.session.scalar(
             sa.select(ReportSignoff).where(ReportSignoff.ticket_id == billed.id)
         )
