@@ -24,7 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from gongdan.definitions.documents import Definition, canonical_json
-from gongdan.definitions.problems import Problem, did_you_mean
+from gongdan.definitions.problems import JsonPath, Problem, did_you_mean
 from gongdan.definitions.schema_errors import Finding, findings
 from gongdan.errors import PluginError
 
@@ -91,6 +91,36 @@ def _plugin_validator(kind: str, schema_json: str) -> Draft202012Validator:
     )
 
 
+#: (validator id, document JSON, base path) → (the validator, its findings). A definition set is
+#: validated again on every install, compile and cache refresh, nearly always unchanged; the
+#: schema walk is the bulk of that work. Keeping the validator in the value makes a reused id
+#: of a discarded validator a miss, not a wrong hit.
+_FINDINGS: dict[tuple[int, str, JsonPath], tuple[Draft202012Validator, tuple[Finding, ...]]] = {}
+_FINDINGS_LIMIT = 20_000
+
+
+def _findings(validator: Draft202012Validator, instance: Any, base: JsonPath) -> list[Finding]:
+    """:func:`findings`, remembered per validator and JSON document.
+
+    Findings depend on the document's data only (positions are added per definition later).
+    A document that is not plain JSON (a YAML date, say) is validated without the memo: its
+    JSON text would not tell it from the string it prints as.
+    """
+    try:
+        text = canonical_json(instance)
+    except (TypeError, ValueError):
+        return findings(validator, instance, base)
+    key = (id(validator), text, base)
+    hit = _FINDINGS.get(key)
+    if hit is not None and hit[0] is validator:
+        return list(hit[1])
+    found = findings(validator, instance, base)
+    if len(_FINDINGS) >= _FINDINGS_LIMIT:
+        _FINDINGS.clear()
+    _FINDINGS[key] = (validator, tuple(found))
+    return found
+
+
 @functools.cache
 def _core_stems() -> dict[str, str]:
     return {_kind_of(stem): stem for stem in sorted(_schemas()) if stem not in _NOT_KINDS}
@@ -149,7 +179,7 @@ def validate_document(name: str, definition: Definition) -> list[Problem]:
     The document's own envelope is not involved: this is for files that are not definitions
     but are read by the same loader (``pack.yaml``, pack samples).
     """
-    found = findings(_validator(name), definition.document, ())
+    found = _findings(_validator(name), definition.document, ())
     return sorted(_problems(definition, found), key=lambda p: (p.line, p.column))
 
 
@@ -168,7 +198,7 @@ def validate_schema(
     :returns: problems in document order, one per mistake; empty when the definition is valid.
     """
     document = definition.document
-    problems = _problems(definition, findings(_validator("envelope"), document, ()))
+    problems = _problems(definition, _findings(_validator("envelope"), document, ()))
     if not isinstance(document, Mapping):
         return problems
     kind = document.get("kind")
@@ -194,5 +224,5 @@ def validate_schema(
         validator = _validator(stem)
     else:
         validator = _plugin_validator(kind, canonical_json(extra[kind]))
-    problems.extend(_problems(definition, findings(validator, spec, ("spec",))))
+    problems.extend(_problems(definition, _findings(validator, spec, ("spec",))))
     return sorted(problems, key=lambda p: (p.line, p.column))

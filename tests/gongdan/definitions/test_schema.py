@@ -1200,3 +1200,19 @@ def test_plugin_schemas_with_any_of_report_the_closest_branch() -> None:
         3,
         16,
     )
+
+
+def test_remembered_findings_follow_the_document_and_its_position() -> None:
+    """Schema findings are remembered per document; an edit is validated afresh, and the same
+    mistake in another file or place is reported where it is there."""
+    old, new = "type: textarea, required: true,", "type: textarea, required: maybe,"
+    mistake = broken(old, new)
+    assert mistake and [p.format() for p in broken(old, new)] == [p.format() for p in mistake]
+    moved = [
+        p for d in load("\n" * 3 + VALID.replace(old, new), "other.yaml")
+        for p in validate_schema(d)
+    ]  # fmt: skip
+    assert [(p.file, p.line - 3, p.column, p.code) for p in moved] == [
+        ("other.yaml", p.line, p.column, p.code) for p in mistake
+    ]
+    assert broken(old, "type: textarea, required: false,") == []

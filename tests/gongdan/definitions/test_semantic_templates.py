@@ -84,3 +84,13 @@ def test_recipients_and_events_of_a_template_resolve() -> None:
         ("ref.unknown_state", "event 'state_entered:clsed' names unknown state 'clsed'"),
         ("ref.unknown_role", "unknown role 'boss'"),
     ]
+
+
+def test_a_remembered_template_is_still_checked_against_each_definitions_variables() -> None:
+    """Parse results are kept per text; the variables and positions are each definition's."""
+    first, _ = validate_edited({NT: [("Open: {{ url }}", "Open: {{ ur }}")]})
+    again, texts = validate_edited({NT: [("Open: {{ url }}", "Open: {{ ur }}")]})
+    assert [p.format() for p in again] == [p.format() for p in first]
+    fixed, _ = validate_edited({NT: [("variables: [", "variables: [ur, ")]})
+    assert fixed == []
+    assert again[0].line == where(texts, NT, "{{ ur }}")[1]

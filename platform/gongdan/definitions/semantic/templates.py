@@ -6,8 +6,9 @@ declare, or an attribute that reaches into Python internals is reported with its
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jinja2
@@ -109,55 +110,75 @@ def _positioned(
     return replace(problem, line=first + template_line - 1, column=0)
 
 
+@dataclass(frozen=True, slots=True)
+class TemplateFacts:
+    """What checking a template needs from its parse tree (names with the line they are on)."""
+
+    syntax_error: tuple[str, int | None] | None = None
+    names: tuple[tuple[str, int | None], ...] = ()  # variables it reads, not declared inside
+    unsafe: tuple[tuple[str, int], ...] = ()  # internal attributes it reaches
+
+
+@functools.lru_cache(maxsize=4096)
+def template_facts(text: str) -> TemplateFacts:
+    """Parse ``text`` once per process: a pack is checked again on every install and compile,
+    and its templates are nearly always the same texts."""
+    try:
+        tree = template_environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        return TemplateFacts(syntax_error=(exc.message or "", exc.lineno))
+    undeclared = meta.find_undeclared_variables(tree) - JINJA_GLOBALS
+    names = tuple((name, _line_of_name(tree, name)) for name in sorted(undeclared))
+    unsafe = tuple(
+        (name, node.lineno)
+        for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter))
+        for name in _accessed_names(node)
+        if is_unsafe_attribute(name)
+    )
+    return TemplateFacts(names=names, unsafe=unsafe)
+
+
 def check_template_text(
-    definition: Definition,
-    environment: SandboxedEnvironment,
-    text: str,
-    path: JsonPath,
-    variables: set[str],
+    definition: Definition, text: str, path: JsonPath, variables: set[str]
 ) -> list[Problem]:
     """Syntax, undeclared variables and unsafe attributes of one template text."""
-    try:
-        tree = environment.parse(text)
-    except jinja2.TemplateSyntaxError as exc:
+    facts = template_facts(text)
+    if facts.syntax_error is not None:
+        message, line = facts.syntax_error
         return [
             _positioned(
                 definition,
                 "template.syntax",
-                f"template syntax error: {exc.message}",
+                f"template syntax error: {message}",
                 path,
                 text,
-                exc.lineno,
+                line,
             )
         ]
-    found: list[Problem] = []
-    undeclared = meta.find_undeclared_variables(tree) - JINJA_GLOBALS
-    for name in sorted(undeclared - variables):
-        found.append(
-            _positioned(
-                definition,
-                "template.undeclared_variable",
-                f"template uses {name!r}, which is not in its variables",
-                path,
-                text,
-                _line_of_name(tree, name),
-                hint=did_you_mean(name, variables) or "add it to 'variables'",
-            )
+    found = [
+        _positioned(
+            definition,
+            "template.undeclared_variable",
+            f"template uses {name!r}, which is not in its variables",
+            path,
+            text,
+            line,
+            hint=did_you_mean(name, variables) or "add it to 'variables'",
         )
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
-        for name in _accessed_names(node):
-            if not is_unsafe_attribute(name):
-                continue
-            found.append(
-                _positioned(
-                    definition,
-                    "template.unsafe_attribute",
-                    f"template reaches the internal attribute {name!r}",
-                    path,
-                    text,
-                    node.lineno,
-                )
-            )
+        for name, line in facts.names
+        if name not in variables
+    ]
+    found.extend(
+        _positioned(
+            definition,
+            "template.unsafe_attribute",
+            f"template reaches the internal attribute {name!r}",
+            path,
+            text,
+            line,
+        )
+        for name, line in facts.unsafe
+    )
     return found
 
 
@@ -189,13 +210,10 @@ def _line_of_name(tree: nodes.Template, name: str) -> int | None:
 def check_notification_template(definition: Definition, ctx: SemanticContext) -> list[Problem]:
     """Every semantic rule of one NotificationTemplate."""
     spec = definition.spec
-    environment = ctx._cache.get("template_environment")
-    if environment is None:
-        environment = ctx._cache["template_environment"] = template_environment()
     variables = {v for v in as_list(spec.get("variables")) if isinstance(v, str)}
     found: list[Problem] = []
     for text, path in template_texts(spec):
-        found.extend(check_template_text(definition, environment, text, path, variables))
+        found.extend(check_template_text(definition, text, path, variables))
     found.extend(check_recipients(definition, ctx, spec.get("to"), ("spec", "to")))
     found.extend(check_events(definition, ctx, spec.get("on"), ("spec", "on")))
     return found
