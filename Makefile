@@ -33,11 +33,15 @@ run: $(VENV)/.installed-run
 	$(BIN)/gongdan init --demo
 	$(BIN)/gongdan serve --port $(PORT)
 
+# Test files are spread over one worker per core (pytest-xdist; each file stays on one worker, so
+# a file's fixtures and order hold). PYTEST_WORKERS=0 runs everything in this one process.
+PYTEST_WORKERS ?= auto
+
 ## make test: the whole suite (PostgreSQL/Redis tests skip with a reason when those are absent)
 test: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
