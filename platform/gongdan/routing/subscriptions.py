@@ -20,7 +20,8 @@ records itself. It runs only in an application that called :func:`gongdan.routin
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -37,6 +38,22 @@ logger = logging.getLogger(__name__)
 EXTENSION_KEY = "gongdan.routing"
 
 _ROUTING = "gongdan.routing.active"
+
+
+@contextmanager
+def automatic_routing_off(session: Session) -> Iterator[None]:
+    """Within the block, ticket events on ``session`` route nothing automatically.
+
+    For a caller that routes a ticket itself right after creating it (a PM plan with its own
+    rule or department): the rules on ``created`` must not assign it first.
+    """
+    already = session.info.get(_ROUTING)
+    session.info[_ROUTING] = True
+    try:
+        yield
+    finally:
+        if not already:
+            session.info.pop(_ROUTING, None)
 
 
 def routing_enabled() -> bool:

@@ -13,9 +13,9 @@ and the next run tries again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager as ContextManager
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -27,6 +27,7 @@ from gongdan.customers.models import Asset, Contact
 from gongdan.db import utcnow
 from gongdan.errors import GongdanError
 from gongdan.routing.services import route_ticket
+from gongdan.routing.subscriptions import automatic_routing_off
 from gongdan.tickets.pinning import active_type_revisions, compile_pinned
 from gongdan.tickets.services import create_ticket
 from gongdan.tickets.transaction import ticket_transaction
@@ -39,9 +40,6 @@ log = logging.getLogger(__name__)
 
 #: The channel PM tickets are recorded as arriving through (created by the system).
 CHANNEL = "api"
-#: The routing module's "routing is running" flag: set while a plan that routes its own
-#: tickets creates one, so the automatic routing on ``created`` leaves it to the plan.
-_ROUTING_FLAG = "gongdan.routing.active"
 
 
 @dataclass
@@ -196,17 +194,11 @@ def _anchor(session: Session, schedule_id: int) -> date:
     return anchor
 
 
-@contextmanager
-def _routed_by_plan(session: Session, plan: Plan) -> Iterator[None]:
+def _routed_by_plan(session: Session, plan: Plan) -> ContextManager[None]:
     """Keep the automatic routing off while a plan that routes its own visits creates one."""
     if plan.route_rule is None and plan.route_department is None:
-        yield
-        return
-    session.info[_ROUTING_FLAG] = True
-    try:
-        yield
-    finally:
-        session.info.pop(_ROUTING_FLAG, None)
+        return nullcontext()
+    return automatic_routing_off(session)
 
 
 def _create_ticket(session: Session, plan: Plan, schedule: PmSchedule, visit: PlannedVisit) -> Any:

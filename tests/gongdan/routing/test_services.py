@@ -13,6 +13,7 @@ from gongdan.accounts.models import User
 from gongdan.errors import DefinitionNotFound
 from gongdan.routing.models import EngineerLastAssignment, RoutingCursor
 from gongdan.routing.services import preview_routing, route_ticket
+from gongdan.routing.subscriptions import automatic_routing_off
 from gongdan.tickets.models import Ticket, TicketEvent
 from gongdan.tickets.services import (
     assign_ticket,
@@ -243,6 +244,17 @@ def test_routing_switched_off_leaves_new_tickets_alone(
     ticket = new_ticket(fields=repair_fields(world))
     assert [event.kind for event in ticket.events] == ["created"]
     assert ticket.assignee_id is None
+
+
+def test_automatic_routing_off_leaves_a_ticket_for_its_caller_to_route(
+    world: World, new_ticket: NewTicket
+) -> None:
+    """A caller that routes by its own rule (a PM plan) creates the ticket unrouted first."""
+    with automatic_routing_off(world.session):
+        ticket = new_ticket(fields=repair_fields(world))
+    assert [event.kind for event in ticket.events] == ["created"]
+    assert ticket.assignee_id is None
+    assert new_ticket(fields=repair_fields(world)).assignee_id == world.id("tina")
 
 
 def test_preview_explains_without_assigning_or_taking_a_turn(
