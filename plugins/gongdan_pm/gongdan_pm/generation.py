@@ -92,26 +92,39 @@ def generate(
     session: Session,
     as_of: date,
     *,
+    today: date | None = None,
     progress: Callable[[Iterable[tuple[Plan, int]]], ContextManager[Iterable[tuple[Plan, int]]]]
     | None = None,
 ) -> GenerationResult:
     """Sync the schedules, then record every visit due by ``as_of`` (commits per visit).
 
-    ``progress`` wraps the list of schedules with work (``click.progressbar`` does).
+    ``today`` (``as_of`` unless given) is the service day that decides which visits were
+    missed and which are overdue; an ``as_of`` after it generates the coming visits ahead of
+    time without judging them. ``progress`` wraps the list of schedules with work
+    (``click.progressbar`` does).
     """
-    result = GenerationResult(as_of=as_of, schedules=sync_schedules(session, as_of))
+    today = today or as_of
+    result = GenerationResult(as_of=as_of, schedules=sync_schedules(session, today))
     work = due_work(session, as_of)
     with progress(work) if progress is not None else nullcontext(work) as steps:
         for plan, schedule_id in steps:
-            generate_for_schedule(session, plan, schedule_id, as_of, result)
-    result.overdue = flag_overdue(session, as_of)
+            generate_for_schedule(session, plan, schedule_id, as_of, result, today=today)
+    result.overdue = flag_overdue(session, today)
     return result
 
 
 def generate_for_schedule(
-    session: Session, plan: Plan, schedule_id: int, as_of: date, result: GenerationResult
+    session: Session,
+    plan: Plan,
+    schedule_id: int,
+    as_of: date,
+    result: GenerationResult,
+    *,
+    today: date | None = None,
 ) -> None:
-    """Record the visits one schedule has due by ``as_of``, oldest first."""
+    """Record the visits one schedule has due by ``as_of``, oldest first (missed and overdue
+    judged on ``today``, which is ``as_of`` unless given)."""
+    today = today or as_of
     schedule = session.get(PmSchedule, schedule_id, populate_existing=True)
     if schedule is None or not schedule.active or schedule.next_due is None:
         return
@@ -124,10 +137,11 @@ def generate_for_schedule(
         as_of,
         plan.lead_days,
         follows_completion=plan.follows_completion,
+        today=today,
     )
     session.rollback()  # end the read: each visit is its own transaction
     for visit in planned:
-        if not record_visit(session, plan, schedule_id, visit, as_of, result):
+        if not record_visit(session, plan, schedule_id, visit, today, result):
             return
 
 
@@ -136,11 +150,12 @@ def record_visit(
     plan: Plan,
     schedule_id: int,
     visit: PlannedVisit,
-    as_of: date,
+    today: date,
     result: GenerationResult,
 ) -> bool:
-    """Claim, record and (unless missed) ticket one visit; ``False`` when it was not done
-    (another scheduler had it, or it failed: the reason is in ``result.errors``)."""
+    """Claim, record and (unless missed) ticket one visit, overdue if due before ``today``;
+    ``False`` when it was not done (another scheduler had it, or it failed: the reason is in
+    ``result.errors``)."""
     waiting = plan.follows_completion and visit.fate == "generate"
     following = (
         None
@@ -168,7 +183,7 @@ def record_visit(
                 asset_id=schedule.asset_id, customer_id=schedule.customer_id,
                 sequence=visit.sequence, due_date=visit.due,
                 status="missed" if visit.fate == "missed" else "open",
-                overdue=visit.fate == "generate" and visit.due < as_of, generated_at=utcnow(),
+                overdue=visit.fate == "generate" and visit.due < today, generated_at=utcnow(),
             )  # fmt: skip
             session.add(row)
             session.flush()  # the UNIQUE key: a duplicate fails here, before any ticket
@@ -242,11 +257,11 @@ def _create_ticket(session: Session, plan: Plan, schedule: PmSchedule, visit: Pl
     return ticket
 
 
-def flag_overdue(session: Session, as_of: date) -> int:
-    """Flag the open visits due before ``as_of``; how many were newly flagged (commits)."""
+def flag_overdue(session: Session, today: date) -> int:
+    """Flag the open visits due before ``today``; how many were newly flagged (commits)."""
     flagged = session.execute(
         sa.update(PmVisit)
-        .where(PmVisit.status == "open", PmVisit.overdue.is_(False), PmVisit.due_date < as_of)
+        .where(PmVisit.status == "open", PmVisit.overdue.is_(False), PmVisit.due_date < today)
         .values(overdue=True)
     ).rowcount
     session.commit()

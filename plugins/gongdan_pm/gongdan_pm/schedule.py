@@ -140,13 +140,17 @@ def catch_up(
     *,
     follows_completion: bool = False,
     limit: int = MAX_CATCH_UP,
+    today: date | None = None,
 ) -> list[PlannedVisit]:
-    """The visits to record on ``as_of``: those due by ``as_of + lead_days``, oldest first.
+    """The visits to record by ``as_of``: those due by ``as_of + lead_days``, oldest first.
 
-    A visit is ``missed`` when the one after it is due by ``as_of`` as well (catching up after
-    downtime sends one engineer for the latest, not for every visit the downtime skipped). A
-    plan that follows completion has one visit outstanding at a time: at most one is returned.
+    A visit is ``missed`` when the one after it was due by ``today`` (``as_of`` unless given)
+    as well: catching up after downtime sends one engineer for the latest, not for every visit
+    the downtime skipped, while generating ahead (``as_of`` after ``today``) misses nothing.
+    A plan that follows completion has one visit outstanding at a time: at most one is
+    returned.
     """
+    today = min(today or as_of, as_of)
     horizon = as_of + timedelta(days=lead_days)
     planned: list[PlannedVisit] = []
     n = next_sequence
@@ -155,7 +159,7 @@ def catch_up(
         if follows_completion:
             return [PlannedVisit(n, due, "generate")]
         following = nth_due(recurrence, anchor, n + 1)
-        planned.append(PlannedVisit(n, due, "missed" if following <= as_of else "generate"))
+        planned.append(PlannedVisit(n, due, "missed" if following <= today else "generate"))
         n, due = n + 1, following
     return planned
 

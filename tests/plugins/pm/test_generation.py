@@ -84,6 +84,24 @@ def test_long_downtime_records_overtaken_visits_as_missed_and_flags_overdue(
         assert _ticket_count() == 3
 
 
+def test_generating_ahead_tickets_the_coming_visits_without_judging_them(
+    pm_site: PmSite,
+) -> None:
+    """``--until`` a day ahead: every visit up to it is ticketed now, none missed or overdue."""
+    with pm_site.site.app.app_context():
+        generate(db.session, date(2026, 6, 1))
+        result = generate(db.session, date(2026, 10, 20), today=date(2026, 6, 1))
+        assert (result.missed, len(result.tickets), result.overdue) == (0, 4, 0)
+        assert pm_site.visits() == [
+            ("WT-B1", "2026-06-01", "open", False),
+            ("ES-A2", "2026-06-30", "open", False),
+            ("ES-A1", "2026-07-10", "open", False),
+            ("ES-A2", "2026-09-30", "open", False),
+            ("ES-A1", "2026-10-10", "open", False),
+        ]
+        assert generate(db.session, date(2026, 10, 20), today=date(2026, 6, 1)).tickets == []
+
+
 def test_completion_counts_the_next_visit_from_the_day_it_was_done(pm_site: PmSite) -> None:
     site = pm_site.site
     with site.app.app_context():

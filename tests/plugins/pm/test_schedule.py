@@ -72,6 +72,15 @@ def test_catching_up_within_the_lead_time_generates_ahead() -> None:
     assert catch_up(QUARTERLY, date(2026, 1, 10), 2, date(2026, 6, 25), 14) == []
 
 
+def test_generating_ahead_of_today_misses_nothing() -> None:
+    # Through 2027-01-10 on 2026-06-01: the visits of 07-10, 10-10 and 2027-01-10 are all
+    # still to come, so each gets its ticket; judged on 2027-01-10 itself two were missed.
+    ahead = catch_up(QUARTERLY, date(2026, 1, 10), 2, date(2027, 1, 10), 0, today=date(2026, 6, 1))
+    assert [visit.fate for visit in ahead] == ["generate"] * 3
+    replayed = catch_up(QUARTERLY, date(2026, 1, 10), 2, date(2027, 1, 10), 0)
+    assert [visit.fate for visit in replayed] == ["missed", "missed", "generate"]
+
+
 def test_a_plan_following_completion_has_one_visit_outstanding() -> None:
     planned = catch_up(EVERY_60_DAYS, date(2026, 2, 1), 1, date(2026, 12, 1), 7,
                        follows_completion=True)  # fmt: skip
