@@ -176,3 +176,12 @@ def gongdan_report_sections(ticket: Ticket, user: User) -> str | None:
     Rendered like :func:`gongdan_ticket_panels`: from the plugin's own templates, in the
     request, only what ``user`` may see.
     """
+
+
+@hookspec
+def gongdan_nav_links(user: User) -> list[tuple[str, str]] | None:  # type: ignore[empty-body]
+    """``(label, url)`` links the plugin adds to the main navigation bar for ``user``.
+
+    Called while a page renders, in the request (so ``url_for`` and the user's language work):
+    return only the pages ``user`` may open, labels already translated, or ``None``.
+    """

@@ -182,6 +182,9 @@ def init_app(app: Flask) -> None:
     from gongdan.tickets import plugin_panels
 
     plugin_panels.init_app(app)
+    from gongdan import navigation
+
+    navigation.init_app(app)
     fieldwork.init_app(app)
     portal.init_app(app)
     customers.init_app(app)

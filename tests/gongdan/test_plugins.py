@@ -332,3 +332,29 @@ def test_a_plugins_panel_shows_on_the_asset_page_and_saving_an_asset_is_signalle
     assert saved == [("ServiceContract", True), ("Asset", True), ("Asset", False)]
     page = site.client("agent").get(f"/assets/{asset_id}").get_data(as_text=True)
     assert '<div id="widget-asset">W-1</div>' in page
+
+
+def test_a_plugins_nav_links_show_to_the_users_it_offers_them_to(
+    make_app,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.gongdan.fieldwork.factories import build_site
+
+    class Calendar:
+        @hookimpl
+        def gongdan_nav_links(self, user: object) -> list[tuple[str, str]]:
+            if user.role == "customer":  # type: ignore[attr-defined]
+                return []
+            return [("Visits <calendar>", "/visits?who=me&x=1")]
+
+    app = make_app(GONGDAN_EXTRA_PLUGINS=[Calendar()])
+    site = build_site(app)
+
+    staff_page = site.client("dispatcher").get("/tickets").get_data(as_text=True)
+    customer_page = site.client("acme_user").get("/portal").get_data(as_text=True)
+    login_page = app.test_client().get("/login").get_data(as_text=True)
+
+    # Escaped like any text: a plugin's label cannot inject markup into every page.
+    link = '<a class="nav-link" href="/visits?who=me&amp;x=1">Visits &lt;calendar&gt;</a>'
+    assert link in staff_page
+    assert "/portal/tickets/" in customer_page and "/visits" not in customer_page
+    assert "/visits" not in login_page

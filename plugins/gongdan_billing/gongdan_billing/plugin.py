@@ -85,3 +85,18 @@ def gongdan_admin_views(admin: Any, app: Any) -> None:
     from gongdan_billing.admin import add_views
 
     add_views(admin)
+
+
+@hookimpl
+def gongdan_nav_links(user: Any) -> list[tuple[str, str]]:
+    from flask import url_for
+    from flask_babel import gettext
+
+    from gongdan_billing.views import MANAGER_ROLES
+
+    if user.role == "customer" and user.customer_id is not None:
+        url = url_for("billing.customer_statement", customer_id=user.customer_id)
+        return [(gettext("Statement"), url)]
+    if user.role in MANAGER_ROLES:
+        return [(gettext("Revenue report"), url_for("billing.reports_page"))]
+    return []

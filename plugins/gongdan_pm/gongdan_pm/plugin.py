@@ -89,3 +89,14 @@ def gongdan_demo(session: Any) -> str | None:
     from gongdan_pm.demo import load_pm_demo
 
     return load_pm_demo(session)
+
+
+@hookimpl
+def gongdan_nav_links(user: Any) -> list[tuple[str, str]]:
+    from flask import url_for
+    from flask_babel import gettext
+
+    from gongdan.accounts.policy import is_staff
+
+    # The calendar links to the compliance report; staff plan and see visits there.
+    return [(gettext("PM calendar"), url_for("pm.calendar_page"))] if is_staff(user) else []

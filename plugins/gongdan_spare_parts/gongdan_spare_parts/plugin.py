@@ -96,3 +96,18 @@ def gongdan_demo(session: Any) -> str | None:
     from gongdan_spare_parts.demo import load_spare_parts_demo
 
     return load_spare_parts_demo(session)
+
+
+@hookimpl
+def gongdan_nav_links(user: Any) -> list[tuple[str, str]]:
+    from flask import url_for
+    from flask_babel import gettext
+
+    from gongdan_spare_parts.views import REPORT_ROLES
+
+    links = []
+    if user.role == "engineer":
+        links.append((gettext("My van stock"), url_for("spare_parts.my_van")))
+    if user.role in REPORT_ROLES:
+        links.append((gettext("Parts reports"), url_for("spare_parts.reports_page")))
+    return links

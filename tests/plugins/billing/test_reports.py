@@ -96,3 +96,7 @@ def test_the_report_page_is_for_managers_and_refuses_bad_parameters(charged: Sho
     assert charged.site.client("boss").get("/billing/reports?by=colour").status_code == 400
     assert charged.site.client("boss").get("/billing/reports?start=yesterday").status_code == 400
     assert charged.site.client("agent").get("/billing/reports").status_code == 403
+    # The navigation bar offers the report to managers only.
+    assert 'href="/billing/reports"' in html
+    agents_page = charged.site.client("agent").get("/tickets").get_data(as_text=True)
+    assert 'href="/billing/reports"' not in agents_page

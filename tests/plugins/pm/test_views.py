@@ -26,6 +26,7 @@ def test_calendar_shows_generated_and_planned_visits_filtered(pm_site: PmSite) -
     june = dispatcher.get("/pm/calendar?month=2026-06-01").get_data(as_text=True)
     assert f'data-ticket="{number}"' in june
     assert 'data-day="2026-06-30"' in june
+    assert 'href="/pm/calendar"' in june  # in the navigation bar, for staff
     # September: ES-A2's next quarterly visit is only planned yet (no ticket).
     september = dispatcher.get("/pm/calendar?month=2026-09-01").get_data(as_text=True)
     assert 'data-kind="planned"' in september and "ES-A2" in september

@@ -132,6 +132,10 @@ def test_the_van_page_lists_my_stock_only(depot: Depot) -> None:
 
     assert 'data-part="P-FLT-02"' in mine and "P-TUBE-03" not in mine
     assert depot.site.client("dispatcher").get("/spare-parts/van").status_code == 403
+    # The navigation bar offers the van to engineers, not to a dispatcher (who has none).
+    assert 'href="/spare-parts/van"' in mine
+    tickets = depot.site.client("dispatcher").get("/tickets").get_data(as_text=True)
+    assert 'href="/spare-parts/van"' not in tickets
 
 
 def test_admin_views_list_stock_and_the_ledger_read_only(depot: Depot) -> None:
