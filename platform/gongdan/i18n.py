@@ -118,10 +118,18 @@ def init_app(app: Flask) -> None:
     # that translated anything in this process.
     Babel(app, locale_selector=select_locale)
     plugins = app.extensions.get("gongdan.plugins")
-    if plugins is not None:  # the plugins' own catalogues, merged after the core's
+    if plugins is not None:
+        # The plugins' own catalogues. Catalogues merged later win, so the core's comes last:
+        # a plugin that translated "Transfer" as 调拨 (of stock) would otherwise have renamed
+        # the core's 转交 (of a ticket) on every page. A plugin meaning something else by the
+        # same English uses its own msgid (tests/plugins/test_catalogues.py checks).
         directories = app.extensions["babel"].translation_directories
-        for folders in plugins.hook.gongdan_translation_directories():
-            directories.extend(str(folder) for folder in folders or ())
+        theirs = [
+            str(folder)
+            for folders in plugins.hook.gongdan_translation_directories()
+            for folder in folders or ()
+        ]
+        directories[:0] = theirs
     app.jinja_env.globals.update(
         LANGUAGES=LANGUAGES,
         ROLE_TITLES=ROLE_TITLES,

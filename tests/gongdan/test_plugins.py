@@ -358,3 +358,42 @@ def test_a_plugins_nav_links_show_to_the_users_it_offers_them_to(
     assert link in staff_page
     assert 'href="/portal"' in customer_page and "/visits" not in customer_page
     assert "/visits" not in login_page
+
+
+def test_a_plugins_catalogue_adds_its_words_but_cannot_retranslate_the_cores(
+    make_app,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    """The billing plugin's "Tickets" = 工单数 (a report column) once renamed the core's
+    "Tickets" navigation link to 工单数 on every page."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.mofile import write_mo
+    from tests.gongdan.fieldwork.factories import build_site
+
+    folder = tmp_path / "translations" / "zh" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = Catalog(locale="zh")
+    catalog.add("Tickets", "工单数")
+    catalog.add("Widgets", "小部件")
+    with open(folder / "messages.mo", "wb") as mo_file:
+        write_mo(mo_file, catalog)
+
+    class Words:
+        @hookimpl
+        def gongdan_translation_directories(self) -> list[str]:
+            return [str(tmp_path / "translations")]
+
+        @hookimpl
+        def gongdan_nav_links(self, user: object) -> list[tuple[str, str]]:
+            from flask_babel import gettext
+
+            return [(gettext("Widgets"), "/widgets")]
+
+    app = make_app(GONGDAN_EXTRA_PLUGINS=[Words()])
+    site = build_site(app)
+    dispatcher = site.client("dispatcher")
+    dispatcher.get("/language/zh_CN")
+    page = dispatcher.get("/tickets").get_data(as_text=True)
+
+    assert ">工单</a>" in page and "工单数" not in page
+    assert '<a class="nav-link" href="/widgets">小部件</a>' in page

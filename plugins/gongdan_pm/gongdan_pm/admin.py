@@ -45,10 +45,10 @@ class VisitView(ReadOnlyView):
     column_filters = ("plan_key", "status", "overdue", "due_date")
     column_default_sort = ("due_date", True)
     column_labels = {
-        "due_date": lazy_gettext("Due"), "plan_key": lazy_gettext("Maintenance plan"),
+        "due_date": lazy_gettext("Due on"), "plan_key": lazy_gettext("Maintenance plan"),
         "asset": lazy_gettext("Asset"), "customer": lazy_gettext("Customer"),
         "ticket": lazy_gettext("Ticket"), "status": lazy_gettext("Status"),
-        "overdue": lazy_gettext("Overdue"), "completed_on": lazy_gettext("Done on"),
+        "overdue": lazy_gettext("Overdue visit"), "completed_on": lazy_gettext("Done on"),
         "generated_at": lazy_gettext("Generated"),
     }  # fmt: skip
 
