@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from tests.services import CHROMIUM, chromium_problem, missing_service
 from werkzeug.serving import make_server
 
 from gongdan.db import db
+from gongdan.definitions.extensions import current_extensions
 from gongdan.definitions.packs import load_pack
 from gongdan.definitions.registry import install_pack
 from gongdan.demo import DEMO_PASSWORD, load_demo
@@ -53,25 +55,41 @@ class LiveSite:
     url: str
 
 
-@pytest.fixture
-def live_site(make_app: Callable[..., Flask], db_backend: str) -> Iterator[LiveSite]:
-    """The app with the default pack and the demo data, served on a free local port.
+@contextmanager
+def serving(app: Flask, plugins: Sequence[Any] = ()) -> Iterator[LiveSite]:
+    """Serve ``app`` on a free local port with the default pack and the demo data.
 
-    Configured as in production: CSRF protection, automatic routing and SLA clocks on.
+    ``plugins`` are plugin modules (``gongdan_x.plugin``) whose packs are installed after the
+    default pack and whose demos are loaded after the core's, as ``gongdan init --demo`` does.
     """
     problem = chromium_problem()
     if problem:
         missing_service(problem)
-    app = make_app(WTF_CSRF_ENABLED=True, GONGDAN_AUTO_ROUTING=True, GONGDAN_SLA=True)
     with app.app_context():
-        install_pack(db.session, load_pack(PACK_ROOT), author="browser-tests")
+        extensions = current_extensions()
+        plugin_packs = [Path(p) for plugin in plugins for p in plugin.gongdan_definition_packs()]
+        for pack in [PACK_ROOT, *plugin_packs]:
+            install_pack(db.session, load_pack(pack), author="browser-tests", extensions=extensions)
         load_demo(db.session)
+        for plugin in plugins:
+            plugin.gongdan_demo(session=db.session)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveSite(app, f"http://127.0.0.1:{server.server_port}")
     server.shutdown()
     thread.join(5)
+
+
+@pytest.fixture
+def live_site(make_app: Callable[..., Flask], db_backend: str) -> Iterator[LiveSite]:
+    """The app with the default pack and the demo data, served on a free local port.
+
+    Configured as in production: CSRF protection, automatic routing and SLA clocks on.
+    """
+    app = make_app(WTF_CSRF_ENABLED=True, GONGDAN_AUTO_ROUTING=True, GONGDAN_SLA=True)
+    with serving(app) as site:
+        yield site
 
 
 @dataclass

@@ -9,23 +9,15 @@ both databases in tests/plugins/pm.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from playwright.sync_api import expect
-from tests.browser.conftest import PACK_ROOT, PHONE, Browser, LiveSite
-from tests.services import chromium_problem, missing_service
-from werkzeug.serving import make_server
+from tests.browser.conftest import PHONE, Browser, LiveSite, serving
 
 from gongdan.db import db
-from gongdan.definitions.extensions import current_extensions
-from gongdan.definitions.packs import load_pack
-from gongdan.definitions.registry import install_pack
-from gongdan.demo import load_demo
 from gongdan.tickets.models import Ticket
 
 pytestmark = pytest.mark.browser
@@ -40,31 +32,13 @@ def db_backend() -> str:
 @pytest.fixture
 def live_site(make_app: Callable[..., Flask], db_backend: str) -> Iterator[LiveSite]:
     """As tests/browser's live site, with the PM plugin's pack and demo, routing and SLA on."""
-    problem = chromium_problem()
-    if problem:
-        missing_service(problem)
     plugin = pytest.importorskip("gongdan_pm.plugin")
     app = make_app(
         WTF_CSRF_ENABLED=True, GONGDAN_LOAD_PLUGINS=True, GONGDAN_AUTO_ROUTING=True,
         GONGDAN_SLA=True,
     )  # fmt: skip
-    with app.app_context():
-        extensions = current_extensions()
-        install_pack(
-            db.session, load_pack(PACK_ROOT), author="browser-tests", extensions=extensions
-        )
-        for path in plugin.gongdan_definition_packs():
-            install_pack(
-                db.session, load_pack(Path(path)), author="browser-tests", extensions=extensions
-            )
-        load_demo(db.session)
-        plugin.gongdan_demo(session=db.session)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield LiveSite(app, f"http://127.0.0.1:{server.server_port}")
-    server.shutdown()
-    thread.join(5)
+    with serving(app, [plugin]) as site:
+        yield site
 
 
 def test_the_engineer_finds_the_generated_pm_visit_among_their_work(

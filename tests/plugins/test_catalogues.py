@@ -1,4 +1,5 @@
-"""The installed plugins' Chinese catalogues agree with the core's and with each other.
+"""The installed plugins' Chinese catalogues: complete, compiled, and in agreement with the
+core's and with each other.
 
 The core's catalogue wins over a plugin's (gongdan.i18n), and between plugins the one merged
 last wins: a plugin translating an English text the core (or another plugin) already uses,
@@ -12,6 +13,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 import gongdan
@@ -49,3 +52,22 @@ def test_no_plugin_translates_a_core_or_another_plugins_text_differently() -> No
             if text != theirs:
                 clashes.append(f"{plugin}: {msgid!r} = {text!r}, but {owner} has {theirs!r}")
     assert clashes == []
+
+
+@pytest.mark.parametrize("plugin", sorted(CATALOGUES))
+def test_every_message_of_the_plugin_is_translated_and_compiled(plugin: str) -> None:
+    po_path = CATALOGUES[plugin]
+    package = po_path.parents[3]  # <package>/translations/zh/LC_MESSAGES/messages.po
+    keywords = {"_": None, "gettext": None, "lazy_gettext": None, "N_": None}
+    method_map = [("**.py", "python"), ("**.html", "jinja2")]
+    extracted = {
+        message if isinstance(message, str) else message[0]
+        for _n, _l, message, _c, _x in extract_from_dir(package, method_map, keywords=keywords)
+    }
+    with open(po_path, "rb") as po_file:
+        translated = {m.id for m in read_po(po_file) if m.id and m.string and not m.fuzzy}
+    with open(po_path.with_suffix(".mo"), "rb") as mo_file:
+        compiled = {m.id for m in read_mo(mo_file) if m.id}
+
+    assert sorted(extracted - translated) == []
+    assert translated == compiled  # run: pybabel compile -d <plugin>/translations
