@@ -192,12 +192,12 @@ def _coverage_warning(definition: Definition) -> list[Problem]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from gongdan.db import db
-    from gongdan_pm.selection import count_matching_assets
+    from gongdan_pm.selection import any_matching_asset
 
     try:
         # Its own connection: a failed read must not spoil the caller's transaction.
         with db.engine.connect() as connection:
-            matching = count_matching_assets(connection, definition.spec.get("assets"))
+            matching = any_matching_asset(connection, definition.spec.get("assets"))
     except SQLAlchemyError as error:
         log.warning("pm plan %s: could not count matching assets: %s", definition.key, error)
         return []

@@ -63,9 +63,8 @@ def matching_assets(when: Any, today: date) -> sa.Select[Any]:
     ).where(matching_condition(when, today))
 
 
-def count_matching_assets(bind: Connection | Session, when: Any, today: date | None = None) -> int:
-    """How many assets the condition ``when`` selects today."""
-    query = _joined(sa.select(sa.func.count(Asset.id))).where(
-        matching_condition(when, today or service_today())
-    )
-    return int(bind.execute(query).scalar() or 0)
+def any_matching_asset(bind: Connection | Session, when: Any, today: date | None = None) -> bool:
+    """Whether the condition ``when`` selects any asset today (stops at the first: validation
+    asks this of every plan, and the installed base can be large)."""
+    query = _joined(sa.select(Asset.id)).where(matching_condition(when, today or service_today()))
+    return bool(bind.execute(sa.select(query.exists())).scalar())
