@@ -185,3 +185,12 @@ def gongdan_nav_links(user: User) -> list[tuple[str, str]] | None:  # type: igno
     Called while a page renders, in the request (so ``url_for`` and the user's language work):
     return only the pages ``user`` may open, labels already translated, or ``None``.
     """
+
+
+@hookspec
+def gongdan_event_titles() -> dict[str, Any]:  # type: ignore[empty-body]
+    """Titles of the ticket event kinds the plugin records (``{"spare_parts.issued": ...}``).
+
+    Shown on the staff timeline instead of the bare kind. Return lazy strings (or strings
+    translated in the request): they are read while a ticket page renders.
+    """

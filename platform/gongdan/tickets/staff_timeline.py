@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -41,6 +42,18 @@ def department_titles() -> dict[str, str]:
 def _state_text(workflow: CompiledWorkflow, key: Any) -> str:
     state = workflow.states.get(str(key)) if key is not None else None
     return _local(state.title, str(key)) if state is not None else str(key or "—")
+
+
+def plugin_event_titles() -> dict[str, str]:
+    """The titles plugins give the event kinds they record (``gongdan_event_titles``)."""
+    manager = current_app.extensions.get("gongdan.plugins")
+    if manager is None:
+        return {}
+    return {
+        str(kind): str(title)
+        for titles in manager.hook.gongdan_event_titles()
+        for kind, title in (titles or {}).items()
+    }
 
 
 def staff_timeline(
@@ -84,6 +97,7 @@ def staff_timeline(
         "accepted": gettext("Accepted"),
         "solved_by_article": gettext("Solved by a knowledge-base article"),
         **system_titles(),
+        **plugin_event_titles(),
     }
 
     def person(value: Any) -> str:

@@ -111,3 +111,20 @@ def gongdan_nav_links(user: Any) -> list[tuple[str, str]]:
     if user.role in REPORT_ROLES:
         links.append((gettext("Parts reports"), url_for("spare_parts.reports_page")))
     return links
+
+
+@hookimpl
+def gongdan_event_titles() -> dict[str, Any]:
+    from flask_babel import lazy_gettext
+
+    return {
+        "spare_parts.requested": lazy_gettext("Part requested"),
+        "spare_parts.approved": lazy_gettext("Part request approved"),
+        "spare_parts.rejected": lazy_gettext("Part request rejected"),
+        "spare_parts.released": lazy_gettext("Part reservation released"),
+        "spare_parts.issued": lazy_gettext("Part issued"),
+        "spare_parts.consumed": lazy_gettext("Part used"),
+        "spare_parts.returned": lazy_gettext("Part returned unused"),
+        "spare_parts.faulty_returned": lazy_gettext("Faulty part sent back"),
+        "spare_parts.arrived": lazy_gettext("Parts arrived"),
+    }

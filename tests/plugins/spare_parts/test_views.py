@@ -122,6 +122,9 @@ def test_the_dispatcher_approves_on_the_ticket_page_and_an_engineer_cannot(depot
         f"/spare-parts/lines/{line_id}/approve", data={"place": "agent"}, follow_redirects=True
     ).get_data(as_text=True)
     assert "已批准，等待到货" in approved  # approved; the central warehouse has none yet
+    # The timeline names the plugin's events in the reader's language, not by their kind.
+    assert "已申请备件" in approved and "备件申请已批准" in approved
+    assert ">spare_parts.requested<" not in approved
 
 
 def test_the_van_page_lists_my_stock_only(depot: Depot) -> None:
