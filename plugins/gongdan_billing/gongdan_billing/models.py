@@ -26,7 +26,7 @@ Rate = Numeric(6, 4)
 _JSON = JSON().with_variant(JSONB(), "postgresql")
 
 #: draft → sent → approved | declined; a draft or sent quote is ``superseded`` by a new one.
-QUOTE_STATUSES = ("draft", "sent", "approved", "declined", "superseded")
+QUOTE_STATUSES = ("draft", "sent", "approved", "declined", "superseded", "expired")
 
 
 class Quote(Base):
@@ -49,6 +49,13 @@ class Quote(Base):
             unique=True,
             sqlite_where=text("status IN ('draft', 'sent')"),
             postgresql_where=text("status IN ('draft', 'sent')"),
+        ),
+        # The expiry sweep's query: sent quotes by the end of their validity.
+        Index(
+            "ix_bl_quotes_sent_valid_until",
+            "valid_until",
+            sqlite_where=text("status = 'sent'"),
+            postgresql_where=text("status = 'sent'"),
         ),
     )
 

@@ -100,3 +100,19 @@ def gongdan_nav_links(user: Any) -> list[tuple[str, str]]:
     if user.role in MANAGER_ROLES:
         return [(gettext("Revenue report"), url_for("billing.reports_page"))]
     return []
+
+
+@hookimpl
+def gongdan_sweeps() -> dict[str, Any]:
+    from gongdan_billing.tasks import quote_sweep
+
+    return {"billing.quotes": quote_sweep}
+
+
+@hookimpl
+def gongdan_event_titles() -> dict[str, Any]:
+    from flask_babel import lazy_gettext
+
+    from gongdan_billing.quotes import EXPIRED_EVENT
+
+    return {EXPIRED_EVENT: lazy_gettext("Quote expired unanswered")}

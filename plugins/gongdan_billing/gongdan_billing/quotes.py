@@ -19,6 +19,7 @@ from gongdan.accounts.models import User
 from gongdan.accounts.policy import is_staff
 from gongdan.db import utcnow
 from gongdan.tickets import services as ticket_services
+from gongdan.tickets.events import record_event
 from gongdan.tickets.models import Ticket
 from gongdan.tickets.transaction import ticket_transaction
 from gongdan_billing import pricing
@@ -30,6 +31,10 @@ from gongdan_billing.services import pricing_for, quote_items
 
 #: The depot repair flow's transitions (definitions/after_sales/workflows/depot_repair_flow.yaml).
 TRANSITIONS = {"send": "send_quote", "approve": "approve_quote", "decline": "decline_quote"}
+#: The ticket event an expired quote records (titled by the plugin's gongdan_event_titles).
+EXPIRED_EVENT = "billing.quote_expired"
+#: At most this many quotes are expired per sweep (the next one does the rest).
+EXPIRY_BATCH = 500
 #: Who prepares and sends quotes.
 QUOTING_ROLES = frozenset({"engineer", "service_manager", "manager", "admin"})
 
@@ -195,6 +200,10 @@ def decide_quote(
         raise NotAllowed("this quote is for another customer")
     if actor.role != "customer" and not is_staff(actor):
         raise NotAllowed(f"a {actor.role} may not decide quotes")
+    if quote.status == "expired":
+        raise QuoteExpired(
+            f"quote {quote.revision} of {ticket.number} expired unanswered; ask for a new quote"
+        )
     if quote.status != "sent":
         raise QuoteNotOpen(
             f"quote {quote.revision} of {ticket.number} was {quote.status} already; nothing changed"
@@ -225,6 +234,47 @@ def decide_quote(
         )  # fmt: skip
     session.refresh(quote)
     return quote
+
+
+def expire_quotes(
+    session: Session, now: datetime | None = None, *, batch: int = EXPIRY_BATCH
+) -> list[str]:
+    """Mark sent quotes past their validity ``expired`` and tell staff on each ticket's timeline
+    (commits per quote); the ticket numbers, oldest expiry first.
+
+    The ticket stays waiting for approval: someone calls the customer or sends a new quote. A
+    conditional update makes a concurrent approval or a second sweep find the quote decided.
+    """
+    moment = now or utcnow()
+    due = session.execute(
+        sa.select(Quote.id, Quote.ticket_id)
+        .where(Quote.status == "sent", Quote.valid_until < moment)
+        .order_by(Quote.valid_until)
+        .limit(batch)
+    ).all()
+    session.rollback()
+    numbers = []
+    for quote_id, ticket_id in due:
+        with ticket_transaction(session):
+            done = session.execute(
+                sa.update(Quote)
+                .where(Quote.id == quote_id, Quote.status == "sent")
+                .values(status="expired")
+            ).rowcount
+            if not done:
+                continue
+            ticket = session.get(Ticket, ticket_id)
+            assert ticket is not None
+            quote = session.get(Quote, quote_id, populate_existing=True)
+            assert quote is not None
+            record_event(
+                session, ticket, EXPIRED_EVENT, None,
+                {"quote": quote.revision, "total": str(quote.total),
+                 "reason": f"valid until {quote.valid_until:%Y-%m-%d %H:%M} UTC"},
+                public=False,
+            )  # fmt: skip
+            numbers.append(ticket.number)
+    return numbers
 
 
 def _decide(

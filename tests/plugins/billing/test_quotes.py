@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from gongdan_billing.charges import ticket_lines
 from gongdan_billing.errors import InvalidAmount, QuoteChanged, QuoteExpired, QuoteNotOpen
 from gongdan_billing.models import ChargeLine, Quote
+from gongdan_billing.tasks import quote_sweep
 from sqlalchemy.exc import IntegrityError
 from tests.plugins.billing.factories import Shop, ticket
 
@@ -245,6 +246,34 @@ def test_the_database_refuses_a_second_line_for_the_same_source(shop: Shop) -> N
         with pytest.raises(IntegrityError):  # and a negative amount
             db.session.execute(sa.insert(ChargeLine), [{**row, "amount": D("-1")}])
         db.session.rollback()
+
+
+def test_the_sweep_expires_unanswered_quotes_once_and_staff_see_it(shop: Shop) -> None:
+    number, quote_id = _sent_quote(shop)
+    with shop.app.app_context():
+        quote = db.session.get(Quote, quote_id)
+        assert quote is not None and quote.valid_until is not None
+        valid_until = quote.valid_until
+        assert quote_sweep(valid_until) == {"expired": 0}  # valid to the minute
+        later = valid_until + timedelta(minutes=1)
+        assert quote_sweep(later) == {"expired": 1}
+        assert quote_sweep(later) == {"expired": 0}
+        assert _snapshot() == ([(quote_id, "expired")], 0)
+        assert ticket(number).state == "waiting_approval"  # someone follows it up
+        expired = [e for e in ticket(number).events if e.kind == "billing.quote_expired"]
+        assert len(expired) == 1 and not expired[0].public
+        with pytest.raises(QuoteExpired, match="expired unanswered"):
+            quotes.decide_quote(
+                db.session, shop.site.user("acme_user"), quote_id, approve=True,
+                seen_hash=quote.content_hash,
+            )  # fmt: skip
+        db.session.rollback()
+        # A new quote can be sent.
+        engineer = shop.site.user("engineer2")
+        again = quotes.prepare_quote(db.session, engineer, ticket(number))
+        assert again.revision == 2 and again.status == "draft"
+    page = shop.site.client("agent", language="zh_CN").get(f"/tickets/{number}")
+    assert "报价逾期未答复，已失效" in page.get_data(as_text=True)
 
 
 def test_the_portal_says_when_a_quote_expired_and_offers_no_approval(shop: Shop) -> None:

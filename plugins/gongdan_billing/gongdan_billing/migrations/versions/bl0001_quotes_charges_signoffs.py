@@ -45,7 +45,7 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("decided_by_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
-            "status IN ('draft', 'sent', 'approved', 'declined', 'superseded')",
+            "status IN ('draft', 'sent', 'approved', 'declined', 'superseded', 'expired')",
             name=op.f("ck_bl_quotes_status"),
         ),
         sa.CheckConstraint(
@@ -81,6 +81,13 @@ def upgrade() -> None:
             unique=True,
             sqlite_where=sa.text("status IN ('draft', 'sent')"),
             postgresql_where=sa.text("status IN ('draft', 'sent')"),
+        )
+        batch_op.create_index(
+            "ix_bl_quotes_sent_valid_until",
+            ["valid_until"],
+            unique=False,
+            sqlite_where=sa.text("status = 'sent'"),
+            postgresql_where=sa.text("status = 'sent'"),
         )
 
     op.create_table(
@@ -199,6 +206,11 @@ def downgrade() -> None:
 
     op.drop_table("bl_charge_lines")
     with op.batch_alter_table("bl_quotes", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_bl_quotes_sent_valid_until",
+            sqlite_where=sa.text("status = 'sent'"),
+            postgresql_where=sa.text("status = 'sent'"),
+        )
         batch_op.drop_index(
             "uq_bl_quotes_open",
             sqlite_where=sa.text("status IN ('draft', 'sent')"),
