@@ -125,6 +125,20 @@ def catalogue(session: Session, numbers: Iterable[str]) -> dict[str, tuple[Decim
     return found
 
 
+def part_names(session: Session, lines: Iterable[Any]) -> dict[str, str]:
+    """Part number → name for the part lines among ``lines`` (one query), so a statement says
+    what the part is; empty when the spare parts plugin is not installed."""
+    numbers = sorted({str(line.description) for line in lines if line.kind == "part"})
+    if not numbers:
+        return {}
+    try:
+        from gongdan_spare_parts.models import Part
+    except ImportError:
+        return {}
+    rows = session.execute(sa.select(Part.number, Part.name).where(Part.number.in_(numbers)))
+    return {number: name for number, name in rows}
+
+
 def _region(session: Session, ticket: Ticket) -> str | None:
     if ticket.address_id is not None:
         region = session.scalar(sa.select(Address.region).where(Address.id == ticket.address_id))

@@ -26,13 +26,19 @@ from gongdan.tickets.reads import get_ticket_by_number
 from gongdan_billing import charges, pricing, quotes, reports
 from gongdan_billing.errors import BillingError, NotAllowed
 from gongdan_billing.pricing import PriceList
-from gongdan_billing.services import active_price_lists, pricing_for, report_items
+from gongdan_billing.services import active_price_lists, part_names, pricing_for, report_items
 
 bp = Blueprint("billing", __name__, url_prefix="/billing", template_folder="templates")
 
 #: Who reads the revenue reports and any customer's statement.
 MANAGER_ROLES = frozenset({"admin", "manager", "service_manager"})
 PLACES = ("agent", "engineer", "portal")
+
+
+@bp.app_template_global("billing_part_names")
+def billing_part_names(lines: Any) -> dict[str, str]:
+    """Part number → name for the part lines of a charge table (see ``_macros.html``)."""
+    return part_names(db.session, lines)
 
 
 def _reasons(price_list_key: str | None) -> dict[str, str]:

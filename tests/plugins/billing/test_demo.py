@@ -75,4 +75,6 @@ def test_the_demo_runs_the_billed_and_the_warranty_repairs_once(bl_app: Flask) -
     agent.post("/login", data={"username": "agent1", "password": "demo1234"})
     statement = agent.get(f"/billing/tickets/{billed.number}/statement").get_data(as_text=True)
     assert 'data-testid="statement-total">¥777.44' in statement
+    # Each part line says what the part is, not only its number.
+    assert '<span data-testid="part-name">锥刀组 64mm</span>' in statement
     assert 'id="statement-signed"' in statement
