@@ -5,9 +5,10 @@ Candidates are selected in SQL when the condition compiles to SQL
 (:func:`gongdan.conditions.compile_condition_sql` over the ticket columns), else by an
 indexed pre-filter (tickets not closed); either way in pages by id, at most
 ``BATCH * MAX_PAGES`` tickets per sweep, and the Python predicate decides. One with no
-condition and only slot actions (a report) runs once per slot (:mod:`.slots`). After downtime
-only the latest missed slot runs: replaying every missed hour of "close tickets resolved for 7
-days" would do the same work again.
+condition and only slot actions (a report) runs once per slot (:mod:`.slots`), from the first
+slot after it was first seen (give or take :data:`FIRST_SLOT_GRACE`). After downtime only the
+latest missed slot runs: replaying every missed hour of "close tickets resolved for 7 days"
+would do the same work again.
 """
 
 from __future__ import annotations
@@ -43,6 +44,10 @@ BATCH = 500
 MAX_PAGES = 20
 #: How long a deferred transition may wait for its job before the sweep enqueues it again.
 PENDING_GRACE = timedelta(minutes=1)
+#: A once-per-slot automation (a report) seen for the first time runs its latest slot only if
+#: that slot passed within this long: on a fresh install or a new automation, last Monday's
+#: weekly report would otherwise be mailed at once.
+FIRST_SLOT_GRACE = timedelta(hours=1)
 
 #: Condition variables that are plain ticket columns (what SQL candidate selection can use).
 TICKET_COLUMNS: dict[str, Any] = {
@@ -167,6 +172,9 @@ def run_scheduled_automations(session: Session, now: datetime | None = None) -> 
             continue
         occurrence = slot_key(slot)
         if runs_per_slot(automation):  # a report, say: once per slot, on no ticket
+            if schedule is None and slot < moment - FIRST_SLOT_GRACE:
+                _remember_slot(session, automation.key, slot)  # counting starts here
+                continue
             outcome = run_slot(session, automation, occurrence, slot)
             report[automation.key] = int(outcome == "done")
             _remember_slot(session, automation.key, slot)

@@ -71,6 +71,9 @@ def test_the_weekly_report_runs_once_per_slot_with_the_dashboard_numbers(
     )
     session.commit()
     now = _next_monday_morning()
+    # Installed on the Sunday before: last Monday's report is not mailed at once.
+    installed = run_scheduled_automations(session, now - timedelta(days=1))
+    assert KEY not in installed and outbox_rows(session, template_key="report_dashboard") == []
 
     first = run_scheduled_automations(session, now)
     second = run_scheduled_automations(session, now)  # the sweep runs again: nothing more
@@ -92,6 +95,14 @@ def test_the_weekly_report_runs_once_per_slot_with_the_dashboard_numbers(
     assert f"Open now: {headline['backlog']}\n" in mail.body
     assert f"/reports/export/dashboard.xlsx?from={week[0]}&to={week[1]}" in mail.body
     assert runs[0].actions[0]["messages"] == 1 and runs[0].actions[0]["tickets"] == 3
+
+
+def test_a_report_first_seen_just_after_its_slot_still_runs(session: Session) -> None:
+    """Published at 07:59 on Monday, swept at 08:10: that morning's report goes out."""
+    install_world(session)
+    now = _next_monday_morning() - timedelta(minutes=50)  # 08:10
+    assert run_scheduled_automations(session, now)[KEY] == 1
+    assert len(outbox_rows(session, template_key="report_dashboard")) == 1
 
 
 REPORT = """kind: Automation
