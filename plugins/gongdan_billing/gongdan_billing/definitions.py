@@ -34,6 +34,7 @@ PRICE_LIST_SCHEMA: dict[str, Any] = {
             "properties": {
                 "per_hour": {"type": "object", "additionalProperties": _MONEY, "minProperties": 1},
                 "default_level": {"type": "string"},
+                "titles": {"type": "object", "additionalProperties": _LOCAL_TEXT},
             },
             "required": ["per_hour", "default_level"],
             "additionalProperties": False,

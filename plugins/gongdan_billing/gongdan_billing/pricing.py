@@ -103,6 +103,8 @@ class PriceList:
     coverage: tuple[CoverageRule, ...] = ()
     repairs: Mapping[str, RepairTemplate] = field(default_factory=dict)
     title: Mapping[str, str] = field(default_factory=dict)
+    #: ``"labour:<level>"`` / ``"service:<key>"`` → ``{zh, en}``: what a line's item is called.
+    item_titles: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _dec(value: object) -> Decimal:
@@ -139,6 +141,14 @@ def price_list_from_spec(
     }
     fee = spec.get("diagnosis_fee")
     travel_default = travel.get("default")
+    item_titles = {
+        **{f"labour:{k}": dict(v) for k, v in (labour.get("titles") or {}).items()},
+        **{
+            f"service:{k}": dict(v["title"])
+            for k, v in (spec.get("services") or {}).items()
+            if v.get("title")
+        },
+    }
     return PriceList(
         key=key,
         order=spec.get("order"),
@@ -160,6 +170,7 @@ def price_list_from_spec(
         coverage=coverage,
         repairs=repairs,
         title=dict(title or {}),
+        item_titles=item_titles,
     )
 
 

@@ -41,6 +41,20 @@ def billing_part_names(lines: Any) -> dict[str, str]:
     return part_names(db.session, lines)
 
 
+@bp.app_template_global("billing_item_titles")
+def billing_item_titles() -> dict[str, str]:
+    """``"labour:senior"`` / ``"service:installation"`` → its title in the user's language,
+    from the active price lists (the first that names it), for the charge tables."""
+    language = current_language()
+    found: dict[str, str] = {}
+    for price_list in active_price_lists(db.session):
+        for key, title in price_list.item_titles.items():
+            text = title.get(language) or title.get("zh") or title.get("en")
+            if text:
+                found.setdefault(key, text)
+    return found
+
+
 def _reasons(price_list_key: str | None) -> dict[str, str]:
     """Coverage rule key → its reason in the user's language (the why shown on a line)."""
     language = current_language()

@@ -77,4 +77,6 @@ def test_the_demo_runs_the_billed_and_the_warranty_repairs_once(bl_app: Flask) -
     assert 'data-testid="statement-total">¥777.44' in statement
     # Each part line says what the part is, not only its number.
     assert '<span data-testid="part-name">锥刀组 64mm</span>' in statement
+    # Labour says the rate level's title from the price list, not its key.
+    assert "高级工程师</span>" in statement and ">senior<" not in statement
     assert 'id="statement-signed"' in statement
