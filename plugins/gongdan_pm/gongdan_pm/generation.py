@@ -28,6 +28,8 @@ from gongdan.db import utcnow
 from gongdan.errors import GongdanError
 from gongdan.routing.services import route_ticket
 from gongdan.routing.subscriptions import automatic_routing_off
+from gongdan.tickets.events import record_event
+from gongdan.tickets.models import Ticket
 from gongdan.tickets.pinning import active_type_revisions, compile_pinned
 from gongdan.tickets.services import create_ticket
 from gongdan.tickets.transaction import ticket_transaction
@@ -37,6 +39,12 @@ from gongdan_pm.schedule import PlannedVisit, catch_up, nth_due
 from gongdan_pm.schedules import SyncResult, sync_schedules
 
 log = logging.getLogger(__name__)
+
+#: The ticket event a visit left open past its due date records (the pack's notification and
+#: any automation listen for it).
+OVERDUE_EVENT = "pm.visit_overdue"
+#: At most this many visits are flagged overdue per run.
+OVERDUE_BATCH = 500
 
 #: The channel PM tickets are recorded as arriving through (created by the system).
 CHANNEL = "api"
@@ -183,7 +191,7 @@ def record_visit(
                 asset_id=schedule.asset_id, customer_id=schedule.customer_id,
                 sequence=visit.sequence, due_date=visit.due,
                 status="missed" if visit.fate == "missed" else "open",
-                overdue=visit.fate == "generate" and visit.due < today, generated_at=utcnow(),
+                generated_at=utcnow(),  # overdue: flagged (and told) by flag_overdue
             )  # fmt: skip
             session.add(row)
             session.flush()  # the UNIQUE key: a duplicate fails here, before any ticket
@@ -257,12 +265,36 @@ def _create_ticket(session: Session, plan: Plan, schedule: PmSchedule, visit: Pl
     return ticket
 
 
-def flag_overdue(session: Session, today: date) -> int:
-    """Flag the open visits due before ``today``; how many were newly flagged (commits)."""
-    flagged = session.execute(
-        sa.update(PmVisit)
+def flag_overdue(session: Session, today: date, *, batch: int = OVERDUE_BATCH) -> int:
+    """Flag the open visits due before ``today`` and record ``pm.visit_overdue`` on each one's
+    ticket (notifications and automations listen for it); how many were newly flagged.
+
+    One transaction per visit, claimed by a conditional update: a second scheduler flags and
+    tells nothing twice. At most ``batch`` per run (the next run does the rest).
+    """
+    due = session.execute(
+        sa.select(PmVisit.id, PmVisit.ticket_id)
         .where(PmVisit.status == "open", PmVisit.overdue.is_(False), PmVisit.due_date < today)
-        .values(overdue=True)
-    ).rowcount
-    session.commit()
+        .order_by(PmVisit.due_date, PmVisit.id)
+        .limit(batch)
+    ).all()
+    session.rollback()
+    flagged = 0
+    for visit_id, ticket_id in due:
+        with ticket_transaction(session):
+            claimed = session.execute(
+                sa.update(PmVisit)
+                .where(PmVisit.id == visit_id, PmVisit.overdue.is_(False))
+                .values(overdue=True)
+            ).rowcount
+            if not claimed:
+                continue
+            flagged += 1
+            ticket = session.get(Ticket, ticket_id) if ticket_id is not None else None
+            if ticket is None:
+                continue
+            visit = session.get(PmVisit, visit_id)
+            assert visit is not None
+            data = {"plan": visit.plan_key, "due": visit.due_date.isoformat()}
+            record_event(session, ticket, OVERDUE_EVENT, None, data, public=False)
     return flagged

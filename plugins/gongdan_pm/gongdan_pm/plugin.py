@@ -100,3 +100,12 @@ def gongdan_nav_links(user: Any) -> list[tuple[str, str]]:
 
     # The calendar links to the compliance report; staff plan and see visits there.
     return [(gettext("PM calendar"), url_for("pm.calendar_page"))] if is_staff(user) else []
+
+
+@hookimpl
+def gongdan_event_titles() -> dict[str, Any]:
+    from flask_babel import lazy_gettext
+
+    from gongdan_pm.generation import OVERDUE_EVENT
+
+    return {OVERDUE_EVENT: lazy_gettext("PM visit overdue")}

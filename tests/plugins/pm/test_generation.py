@@ -13,6 +13,7 @@ from gongdan_pm.generation import generate
 from gongdan_pm.models import PmSchedule
 from gongdan_pm.tasks import pm_sweep
 from tests.gongdan.fieldwork.factories import step
+from tests.gongdan.notifications.factories import outbox_rows
 from tests.plugins.pm.factories import PmSite
 
 from gongdan.customers.models import service_today
@@ -82,6 +83,28 @@ def test_long_downtime_records_overtaken_visits_as_missed_and_flags_overdue(
             ("ES-A1", "2026-10-10", "open", True),
         ]
         assert _ticket_count() == 3
+
+
+def test_an_overdue_visit_is_told_once_to_its_engineer_and_lead(pm_site: PmSite) -> None:
+    with pm_site.site.app.app_context():
+        generate(db.session, date(2026, 6, 1))
+        visit_ticket = pm_site.ticket_of("WT-B1", "2026-06-01")
+        number, engineer = visit_ticket.number, visit_ticket.assignee
+        assert engineer is not None
+        engineer.email = "field@example.cn"  # the test world's people have no address
+        db.session.commit()
+        assert generate(db.session, date(2026, 6, 1)).overdue == 0  # due today: not yet
+        assert generate(db.session, date(2026, 6, 2)).overdue == 1
+        assert generate(db.session, date(2026, 6, 3)).overdue == 0
+        ticket = db.session.scalar(sa.select(Ticket).where(Ticket.number == number))
+        assert ticket is not None
+        told = [e for e in ticket.events if e.kind == "pm.visit_overdue"]
+        assert [(e.data, e.public) for e in told] == [
+            ({"plan": "water_filter_change", "due": "2026-06-01"}, False)
+        ]
+        (mail,) = outbox_rows(db.session, template_key="pm_visit_overdue")
+        assert (mail.ticket_id, mail.recipient_address) == (ticket.id, "field@example.cn")
+        assert mail.subject.endswith(number)
 
 
 def test_generating_ahead_tickets_the_coming_visits_without_judging_them(
