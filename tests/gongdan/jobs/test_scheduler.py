@@ -34,10 +34,12 @@ def test_the_sweeps_deliver_what_is_waiting(app: Flask) -> None:
         rows = len(outbox_rows(db.session))
 
     results = run_sweeps(app)
-    with app.app_context():  # the weekly report automation mails last week's report too
+    with app.app_context():
+        # The weekly report automation, seen for the first time, mails only when its slot has
+        # just passed (Monday 08:00-09:00, tests/gongdan/reports/test_scheduled.py): whatever
+        # it wrote is delivered with the rest.
         reports = len(outbox_rows(db.session, template_key="report_dashboard"))
-    assert reports == 1
-    assert results["outbox"].enqueued == rows + reports
+    assert results["outbox"].enqueued == rows + reports > 0
     assert set(results) == {"sla", "reports", "automations", "surveys", "outbox"}
     job_runner(app).run_pending()
     with app.app_context():
