@@ -76,13 +76,15 @@ def active_generation(session: Session) -> int:
     return generation or 0
 
 
-def active_revisions(session: Session) -> list[DefinitionRevision]:
-    """Every active revision, ordered by kind and key."""
+def active_revisions(session: Session, kind: str | None = None) -> list[DefinitionRevision]:
+    """Every active revision (of ``kind`` only, when given), ordered by kind and key."""
     query = (
         select(DefinitionRevision)
         .where(DefinitionRevision.status == "active")
         .order_by(DefinitionRevision.kind, DefinitionRevision.key)
     )
+    if kind is not None:
+        query = query.where(DefinitionRevision.kind == kind)
     return list(session.scalars(query))
 
 

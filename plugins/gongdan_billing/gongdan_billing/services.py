@@ -22,8 +22,7 @@ from gongdan.conditions import EvaluationContext
 from gongdan.conditions.evaluate import compile_condition
 from gongdan.customers.models import Address, Customer
 from gongdan.definitions.extensions import current_extensions
-from gongdan.definitions.models import DefinitionRevision
-from gongdan.definitions.registry import definition_from_revision
+from gongdan.definitions.registry import active_revisions, definition_from_revision
 from gongdan.definitions.semantic.conditions import functions_for
 from gongdan.tickets.context import TicketFacts, context_values
 from gongdan.tickets.models import Ticket
@@ -36,13 +35,8 @@ from gongdan_billing.pricing import ChargeItem, PricedLine, PriceList
 
 def active_price_lists(session: Session) -> list[PriceList]:
     """The active price lists, compiled."""
-    revisions = session.scalars(
-        sa.select(DefinitionRevision).where(
-            DefinitionRevision.status == "active", DefinitionRevision.kind == PRICE_LIST
-        )
-    )
     lists = []
-    for revision in revisions:
+    for revision in active_revisions(session, PRICE_LIST):
         definition = definition_from_revision(revision)
         lists.append(pricing.price_list_from_spec(revision.key, definition.spec, definition.title))
     return lists

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gongdan import i18n
 from gongdan.definitions.models import DefinitionRevision
-from gongdan.definitions.registry import definition_from_revision
+from gongdan.definitions.registry import active_revision, active_revisions, definition_from_revision
 from gongdan_pm.definitions import DEFAULT_LEAD_DAYS, MAINTENANCE_PLAN
 from gongdan_pm.schedule import Recurrence
 
@@ -62,21 +61,10 @@ def plan_from_revision(revision: DefinitionRevision) -> Plan:
 
 def active_plans(session: Session) -> list[Plan]:
     """Every active MaintenancePlan, by key."""
-    revisions = session.scalars(
-        sa.select(DefinitionRevision)
-        .where(DefinitionRevision.kind == MAINTENANCE_PLAN, DefinitionRevision.status == "active")
-        .order_by(DefinitionRevision.key)
-    )
-    return [plan_from_revision(revision) for revision in revisions]
+    return [plan_from_revision(r) for r in active_revisions(session, MAINTENANCE_PLAN)]
 
 
 def active_plan(session: Session, key: str) -> Plan | None:
     """The active plan ``key``, or ``None`` (retired or never installed)."""
-    revision = session.scalar(
-        sa.select(DefinitionRevision).where(
-            DefinitionRevision.kind == MAINTENANCE_PLAN,
-            DefinitionRevision.key == key,
-            DefinitionRevision.status == "active",
-        )
-    )
+    revision = active_revision(session, MAINTENANCE_PLAN, key)
     return plan_from_revision(revision) if revision is not None else None

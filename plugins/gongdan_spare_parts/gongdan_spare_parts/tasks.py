@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from gongdan.accounts.models import User
 from gongdan.conditions.sql import compile_condition_sql
 from gongdan.db import utcnow
-from gongdan.definitions.models import DefinitionRevision
-from gongdan.definitions.registry import definition_from_revision
+from gongdan.definitions.registry import active_revisions, definition_from_revision
 from gongdan.notifications.models import NotificationOutbox
 from gongdan_spare_parts.definitions import STOCK_POLICY
 from gongdan_spare_parts.models import Part, PartLine, PurchaseSuggestion, StockBalance, Warehouse
@@ -60,13 +59,8 @@ class Policy:
 
 def active_policies(session: Session) -> list[Policy]:
     """The active StockPolicy definitions, lowest ``order`` first."""
-    revisions = session.scalars(
-        sa.select(DefinitionRevision).where(
-            DefinitionRevision.status == "active", DefinitionRevision.kind == STOCK_POLICY
-        )
-    )
     policies = []
-    for revision in revisions:
+    for revision in active_revisions(session, STOCK_POLICY):
         spec = definition_from_revision(revision).spec
         policies.append(
             Policy(
