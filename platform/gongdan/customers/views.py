@@ -13,7 +13,6 @@ from typing import Any
 from flask import Blueprint, Flask, abort, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.routing import BuildError
 
@@ -26,6 +25,7 @@ from gongdan.db import db
 from gongdan.definitions.models import DefinitionRevision
 from gongdan.definitions.registry import active_revision
 from gongdan.tickets.models import Ticket
+from gongdan.tickets.plugin_panels import asset_panels
 from gongdan.tickets.visibility import visible_tickets
 
 bp = Blueprint("customers", __name__)
@@ -197,23 +197,13 @@ def asset(asset_id: int) -> str:
         "customers/asset.html",
         asset=found,
         history=history,
-        panels=asset_panels(found, user),
+        panels=asset_panels(found),
         today=today,
         status=warranty_status(found, today),
         titles=_titles(),
         ticket_url=ticket_url,
         state_titles=state_titles(history),
     )
-
-
-def asset_panels(asset: Asset, user: User) -> list[Markup]:
-    """The panels plugins add to the asset page (``gongdan_asset_panels``), in hook order."""
-    manager = current_app.extensions.get("gongdan.plugins")
-    if manager is None:
-        return []
-    results = manager.hook.gongdan_asset_panels(asset=asset, user=user)
-    # Each plugin rendered its HTML with Jinja's autoescaping; it is trusted as markup.
-    return [Markup(html) for html in results if html]
 
 
 def init_app(app: Flask) -> None:
